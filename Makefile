@@ -1,0 +1,46 @@
+# Xiangcun: `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= xiangcun.config.settings.local
+
+.PHONY: install run test test-fast lint migrations-check bench messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/xiangcun migrate --noinput
+	$(BIN)/xiangcun demo --if-empty
+	$(BIN)/xiangcun runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=xiangcun.config.settings.test $(BIN)/xiangcun makemigrations --check --dry-run
+
+test: install lint migrations-check
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(BIN)/python -m pytest -x -q -m "not browser"
+
+bench: install
+	@DJANGO_SETTINGS_MODULE=xiangcun.config.settings.bench $(BIN)/python bench/run.py
+
+messages: install
+	cd src/xiangcun && ../../$(BIN)/xiangcun makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/xiangcun compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var/test-* .pytest_cache

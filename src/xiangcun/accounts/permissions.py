@@ -1,0 +1,51 @@
+"""What each role may change. Reads are governed by scope (see `core.scoping`), writes by this table
+*and* scope: a user may only change rows inside their county / township / station.
+"""
+
+from .choices import Role
+
+# Capability names are `<app>.<verb>_<model>`; a superuser has them all.
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.BUREAU_ADMIN: frozenset(
+        {
+            "regions.change_township",
+            "regions.change_village",
+            "regions.change_village_poverty",
+            "regions.import_village",
+            "network.add_facility",
+            "network.change_facility",
+            "network.transition_facility",
+            "network.add_station",
+            "network.change_station",
+            "network.transition_station",
+            "network.import_station",
+        }
+    ),
+    Role.CONTRACTOR: frozenset(
+        {
+            "network.add_facility",
+            "network.change_facility",
+            "network.transition_facility",
+            "network.add_station",
+            "network.change_station",
+            "network.transition_station",
+            "network.import_station",
+        }
+    ),
+    # The poverty office owns the list of registered poor villages.
+    Role.POVERTY_OFFICE: frozenset({"regions.change_village_poverty"}),
+    # A station manager keeps their own station's contact details and opening hours up to date.
+    Role.STATION_MANAGER: frozenset({"network.change_own_station"}),
+    Role.FINANCE: frozenset(),
+    Role.CARRIER: frozenset(),
+    Role.TRAINER: frozenset(),
+    Role.AUDITOR: frozenset(),  # read-only by definition
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())

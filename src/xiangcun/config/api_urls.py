@@ -1,0 +1,14 @@
+"""The REST API, version 1. Each app contributes its viewsets and extra endpoints; the root lists them all."""
+
+from django.urls import include, path
+
+from xiangcun.core.api.routers import ApiRouter
+from xiangcun.evaluation.api import urls as evaluation_api
+from xiangcun.network.api import urls as network_api
+from xiangcun.regions.api import urls as regions_api
+
+router = ApiRouter()
+for module in (regions_api, network_api, evaluation_api):
+    module.register(router)
+
+urlpatterns = [*router.extra_urlpatterns(), path("", include(router.urls))]

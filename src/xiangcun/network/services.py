@@ -1,0 +1,312 @@
+"""Writes on the service network: creating and editing facilities and stations, status transitions.
+
+Every function checks the actor's capability and scope, validates with `full_clean()`, writes one
+StatusChange per transition and an audit event, all in one transaction.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangcun.accounts.permissions import has_capability
+from xiangcun.core.audit import audit_record, diff, snapshot
+from xiangcun.core.errors import ApplicationError, PermissionDenied
+from xiangcun.regions.selectors import township_list, village_list
+
+from .choices import SITE_TRANSITIONS, SiteStatus
+from .models import Facility, Station, StatusChange
+from .selectors import facility_list, station_list
+from .standard import STATION, requirement_codes
+
+SITE_FIELDS = [
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "area_m2",
+    "operator",
+    "manager_name",
+    "manager_phone",
+    "equipment",
+    "photo",
+    "notes",
+]
+FACILITY_FIELDS = [*SITE_FIELDS, "cold_chain_needed", "rnd_center_area_m2"]
+STATION_FIELDS = [*SITE_FIELDS, "funded", "opens_at", "closes_at"]
+# What a station manager may keep up to date on their own station.
+STATION_MANAGER_FIELDS = ["manager_phone", "opens_at", "closes_at", "photo", "notes"]
+
+
+def _clean_equipment(equipment, kind_key: str) -> dict[str, bool]:
+    """Checklist with exactly the standard's codes, each a bool; unknown codes are an error."""
+    if equipment is None:
+        equipment = {}
+    if not isinstance(equipment, dict):
+        raise ApplicationError(
+            _("The equipment checklist must map requirement codes to true/false."),
+            code="invalid",
+            fields={"equipment": [_("Expected an object of requirement code → true/false.")]},
+        )
+    codes = requirement_codes(kind_key)
+    unknown = sorted(set(equipment) - set(codes))
+    if unknown:
+        raise ApplicationError(
+            _("Unknown equipment codes: %(codes)s") % {"codes": ", ".join(unknown)},
+            code="invalid",
+            fields={"equipment": [_("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}]},
+        )
+    not_bool = sorted(k for k, v in equipment.items() if not isinstance(v, bool))
+    if not_bool:
+        raise ApplicationError(
+            _("Equipment values must be true or false."),
+            code="invalid",
+            fields={"equipment": [_("Not true/false: %(codes)s") % {"codes": ", ".join(not_bool)}]},
+        )
+    return {code: bool(equipment.get(code, False)) for code in codes}
+
+
+def _apply(instance, fields: dict, allowed: list[str]):
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(unknown)},
+            code="read_only_field",
+            fields={f: [_("You may not change this field.")] for f in unknown},
+        )
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _record_change(*, site, from_status: str, to_status: str, actor, effective_at: datetime, note: str = ""):
+    field = "station" if isinstance(site, Station) else "facility"
+    return StatusChange.objects.create(
+        county_id=site.county_id,
+        from_status=from_status,
+        to_status=to_status,
+        effective_at=effective_at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note[:200],
+        **{field: site},
+    )
+
+
+# --- facilities ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def facility_create(
+    *, actor, county, kind: str, code: str, township=None, effective_at: datetime | None = None, **fields
+) -> Facility:
+    """Create a facility in status `planned`."""
+    if not has_capability(actor, "network.add_facility"):
+        raise PermissionDenied(_("You may not add facilities."))
+    if not actor.is_superuser and actor.county_id != county.pk:
+        raise PermissionDenied(_("This county is outside your scope."))
+    if township is not None and not township_list(user=actor).filter(pk=township.pk).exists():
+        raise PermissionDenied(_("This township is outside your scope."))
+    if township is not None and township.county_id != county.pk:
+        raise ApplicationError(
+            _("The township is not in this county."),
+            code="invalid",
+            fields={"township": [_("Not in this county.")]},
+        )
+    facility = Facility(county=county, kind=kind, code=code, township=township, status=SiteStatus.PLANNED)
+    _apply(facility, fields, FACILITY_FIELDS)
+    if kind in {"county_center", "county_warehouse", "township_center"}:
+        facility.equipment = _clean_equipment(facility.equipment, kind)
+    facility.full_clean()
+    facility.save()
+    _record_change(
+        site=facility,
+        from_status="",
+        to_status=SiteStatus.PLANNED,
+        actor=actor,
+        effective_at=effective_at or timezone.now(),
+    )
+    audit_record(actor=actor, action="facility.create", instance=facility)
+    return facility
+
+
+@transaction.atomic
+def facility_update(*, actor, facility: Facility, **fields) -> Facility:
+    if not has_capability(actor, "network.change_facility"):
+        raise PermissionDenied(_("You may not change facilities."))
+    facility = facility_list(user=actor).select_for_update().filter(pk=facility.pk).first()
+    if facility is None:
+        raise PermissionDenied(_("This facility is outside your scope."))
+    if "equipment" in fields:
+        fields["equipment"] = _clean_equipment(fields["equipment"], facility.kind)
+    before = snapshot(facility, list(fields))
+    _apply(facility, fields, FACILITY_FIELDS)
+    facility.full_clean()
+    facility.save()
+    audit_record(
+        actor=actor,
+        action="facility.update",
+        instance=facility,
+        changes=diff(before, snapshot(facility, list(fields))),
+    )
+    return facility
+
+
+@transaction.atomic
+def facility_transition(
+    *, actor, facility: Facility, to_status: str, effective_at: datetime | None = None, note: str = ""
+) -> Facility:
+    if not has_capability(actor, "network.transition_facility"):
+        raise PermissionDenied(_("You may not change the status of facilities."))
+    facility = facility_list(user=actor).select_for_update().filter(pk=facility.pk).first()
+    if facility is None:
+        raise PermissionDenied(_("This facility is outside your scope."))
+    return _transition(actor=actor, site=facility, to_status=to_status, effective_at=effective_at, note=note)
+
+
+# --- stations -----------------------------------------------------------------------------------
+
+
+def station_next_code(*, village) -> str:
+    """The next free station code for a village: its division code and a two-digit sequence."""
+    prefix = f"{village.code}-"
+    existing = Station.objects.filter(county_id=village.county_id, code__startswith=prefix).values_list(
+        "code", flat=True
+    )
+    used = {int(c[len(prefix) :]) for c in existing}
+    n = 1
+    while n in used:
+        n += 1
+    if n > 99:
+        raise ApplicationError(
+            _("No free station code left in this village."), code="station_codes_exhausted"
+        )
+    return f"{prefix}{n:02d}"
+
+
+@transaction.atomic
+def station_create(
+    *, actor, village, effective_at: datetime | None = None, code: str | None = None, **fields
+) -> Station:
+    """Create a village station in status `planned`; its code is derived from the village (stable)."""
+    if not has_capability(actor, "network.add_station"):
+        raise PermissionDenied(_("You may not add stations."))
+    village = village_list(user=actor).select_for_update().filter(pk=village.pk).first()
+    if village is None:
+        raise PermissionDenied(_("This village is outside your scope."))
+    station = Station(
+        county_id=village.county_id,
+        township_id=village.township_id,
+        village=village,
+        code=code or station_next_code(village=village),
+        status=SiteStatus.PLANNED,
+    )
+    if not fields.get("name"):
+        fields["name"] = _("%(village)s e-commerce service station") % {"village": village.short_name}
+    _apply(station, fields, STATION_FIELDS)
+    station.equipment = _clean_equipment(station.equipment, STATION)
+    station.full_clean()
+    station.save()
+    _record_change(
+        site=station,
+        from_status="",
+        to_status=SiteStatus.PLANNED,
+        actor=actor,
+        effective_at=effective_at or timezone.now(),
+    )
+    audit_record(actor=actor, action="station.create", instance=station)
+    return station
+
+
+@transaction.atomic
+def station_update(*, actor, station: Station, **fields) -> Station:
+    """Change a station's details. Bureau and contractor may change all fields, a station manager only
+    the contact details, opening hours, photo and notes of their own station."""
+    if has_capability(actor, "network.change_station"):
+        allowed = STATION_FIELDS
+    elif has_capability(actor, "network.change_own_station") and actor.station_id == station.pk:
+        allowed = STATION_MANAGER_FIELDS
+    else:
+        raise PermissionDenied(_("You may not change this station."))
+    station = station_list(user=actor).select_for_update().filter(pk=station.pk).first()
+    if station is None:
+        raise PermissionDenied(_("This station is outside your scope."))
+    if "equipment" in fields:
+        fields["equipment"] = _clean_equipment(fields["equipment"], STATION)
+    before = snapshot(station, list(fields))
+    _apply(station, fields, allowed)
+    station.full_clean()
+    station.save()
+    audit_record(
+        actor=actor,
+        action="station.update",
+        instance=station,
+        changes=diff(before, snapshot(station, list(fields))),
+    )
+    return station
+
+
+@transaction.atomic
+def station_transition(
+    *, actor, station: Station, to_status: str, effective_at: datetime | None = None, note: str = ""
+) -> Station:
+    if not has_capability(actor, "network.transition_station"):
+        raise PermissionDenied(_("You may not change the status of stations."))
+    station = station_list(user=actor).select_for_update().filter(pk=station.pk).first()
+    if station is None:
+        raise PermissionDenied(_("This station is outside your scope."))
+    return _transition(actor=actor, site=station, to_status=to_status, effective_at=effective_at, note=note)
+
+
+def _transition(*, actor, site, to_status: str, effective_at: datetime | None, note: str):
+    """Move a locked site along the state machine and record the change."""
+    if to_status not in SiteStatus.values:
+        raise ApplicationError(
+            _("Unknown status %(status)s.") % {"status": to_status},
+            code="invalid",
+            fields={"to_status": [_("Unknown status.")]},
+        )
+    allowed = SITE_TRANSITIONS[site.status]
+    if to_status not in allowed:
+        raise ApplicationError(
+            _("A site cannot go from %(from)s to %(to)s.")
+            % {"from": SiteStatus(site.status).label, "to": SiteStatus(to_status).label},
+            code="invalid_transition",
+            fields={"to_status": [_("Allowed: %(allowed)s") % {"allowed": ", ".join(allowed) or "—"}]},
+        )
+    effective_at = effective_at or timezone.now()
+    if effective_at > timezone.now() + timedelta(minutes=5):
+        raise ApplicationError(
+            _("A status change cannot be dated in the future."),
+            code="invalid",
+            fields={"effective_at": [_("In the future.")]},
+        )
+    last = site.changes.order_by("-effective_at", "-id").first()
+    if last is not None and effective_at < last.effective_at:
+        raise ApplicationError(
+            _("A status change cannot be dated before the previous one (%(date)s).")
+            % {"date": timezone.localtime(last.effective_at).strftime("%Y-%m-%d %H:%M")},
+            code="invalid",
+            fields={"effective_at": [_("Before the previous change.")]},
+        )
+    from_status = site.status
+    site.status = to_status
+    if to_status == SiteStatus.OPERATING and site.opened_on is None:
+        site.opened_on = timezone.localdate(effective_at)
+    site.save(update_fields=["status", "opened_on", "updated_at"])
+    _record_change(
+        site=site,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        effective_at=effective_at,
+        note=note,
+    )
+    kind = "station" if isinstance(site, Station) else "facility"
+    audit_record(
+        actor=actor,
+        action=f"{kind}.transition",
+        instance=site,
+        changes={"status": [from_status, to_status]},
+        note=note,
+    )
+    return site
