@@ -64,3 +64,48 @@ def facilities_status_at(*, county, at: datetime) -> dict[int, str]:
         .values_list("pk", "status_then")
     )
     return dict(rows)
+
+
+def coverage_counts(*, county, at: datetime | None = None) -> dict[str, int]:
+    """The network's key counts for one county, now (`at` None) or as of `at` (from status history).
+
+    Keys: villages, poor_villages, broadband_villages, townships, townships_with_express_outlet,
+    townships_express_known, stations_operating, villages_with_station, poor_villages_with_station,
+    facilities_operating_<kind> for each facility kind. "With station" means at least one operating
+    station in the village.
+    """
+    from xiangcun.regions.models import Township, Village
+
+    from .choices import FacilityKind, SiteStatus
+
+    villages = Village.objects.filter(county=county)
+    townships = Township.objects.filter(county=county)
+    if at is None:
+        operating = dict(
+            Station.objects.filter(county=county, status=SiteStatus.OPERATING).values_list("pk", "village_id")
+        )
+        facility_status = dict(Facility.objects.filter(county=county).values_list("pk", "status"))
+    else:
+        status_then = stations_status_at(county=county, at=at)
+        operating_ids = [pk for pk, s in status_then.items() if s == SiteStatus.OPERATING]
+        operating = dict(Station.objects.filter(pk__in=operating_ids).values_list("pk", "village_id"))
+        facility_status = facilities_status_at(county=county, at=at)
+    covered = set(operating.values())
+    poor_ids = set(villages.filter(is_poor=True).values_list("pk", flat=True))
+    kinds = dict(Facility.objects.filter(county=county).values_list("pk", "kind"))
+    counts = {
+        "villages": villages.count(),
+        "poor_villages": len(poor_ids),
+        "broadband_villages": villages.filter(has_broadband=True).count(),
+        "townships": townships.count(),
+        "townships_with_express_outlet": townships.filter(has_express_outlet=True).count(),
+        "townships_express_known": townships.exclude(has_express_outlet=None).count(),
+        "stations_operating": len(operating),
+        "villages_with_station": len(covered),
+        "poor_villages_with_station": len(covered & poor_ids),
+    }
+    for kind in FacilityKind.values:
+        counts[f"facilities_operating_{kind}"] = sum(
+            1 for pk, s in facility_status.items() if s == SiteStatus.OPERATING and kinds.get(pk) == kind
+        )
+    return counts
