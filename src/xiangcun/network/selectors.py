@@ -109,3 +109,25 @@ def coverage_counts(*, county, at: datetime | None = None) -> dict[str, int]:
             1 for pk, s in facility_status.items() if s == SiteStatus.OPERATING and kinds.get(pk) == kind
         )
     return counts
+
+
+def station_compliance(qs: QuerySet[Station]) -> dict[int, list]:
+    """Station id → its standards-check findings, for every station of `qs` (two queries)."""
+    from .checks import stations_findings
+
+    return stations_findings(qs.select_related("village"))
+
+
+def filter_stations_by_compliance(qs: QuerySet[Station], compliant: bool) -> QuerySet[Station]:
+    """Stations of `qs` that do (or do not) meet the construction standard (no blocking finding)."""
+    from .checks import is_compliant
+
+    findings = station_compliance(qs)
+    ids = [pk for pk, f in findings.items() if is_compliant(f) == compliant]
+    return qs.filter(pk__in=ids)
+
+
+def facility_compliance(qs: QuerySet[Facility]) -> dict[int, list]:
+    from .checks import facility_findings
+
+    return {f.pk: facility_findings(f) for f in qs}
