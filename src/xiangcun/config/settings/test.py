@@ -10,6 +10,7 @@ DEBUG = False
 DEMO_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="xiangcun-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="xiangcun-test-static-")
 if "DATABASE_URL" not in os.environ:
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["TEST"] = {"NAME": None}
