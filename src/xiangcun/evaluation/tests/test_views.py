@@ -1,0 +1,89 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from xiangcun.regions.models import Village
+
+from .helpers import at, station
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def network(county):
+    first, second = Village.objects.filter(county=county).order_by("code")[:2]
+    station(first, operating=at(2018, 5, 1))
+    station(second, operating=at(2018, 5, 1), area_m2=1)
+
+
+def test_url_name():
+    assert reverse("evaluation:scorecard") == "/evaluation/scorecard/"
+
+
+@pytest.mark.django_db
+def test_login_required(county, page_urlconf):
+    response = Client().get("/evaluation/scorecard/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_page_shows_badges_groups_and_links(county, bureau, network, page_urlconf):
+    response = _client(bureau).get("/evaluation/scorecard/", {"year": 2018}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    card = response.context["scorecard"]
+    assert (card.county.code, card.year) == ("130425", 2018)
+    # Coverage 2/6 with its badge and the link to the villages without a station.
+    row = html[html.index('<tr id="R1.5-village-coverage"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-status="not_met"' in row
+    assert "sc-badge-not_met" in row and "background: #c0392b" in row
+    assert "2 / 6" in row and "33.3" in row and "≥ 50" in row
+    assert 'href="/regions/villages/?has_station=false"' in row
+    met = html[html.index('<tr id="R1.4-one-funded-station-per-village"') :]
+    assert "sc-badge-met" in met[: met.index("</tr>")]
+    assert html.count("sc-badge-not_measured") >= 88
+    assert 'id="sc-R1"' in html and 'id="sc-R12"' in html
+    assert 'id="sc-R13"' not in html  # veto items have their own section
+    veto = html[html.index('id="sc-veto-title"') : html.index('id="sc-R1"')]
+    assert veto.count("<tr id=") == 5
+    assert "Vetoed" in veto and "Not measured" in veto
+    assert '<option value="2018" selected>2018</option>' in html
+    assert card.summary() == {"met": 1, "not_met": 13, "not_measured": 85, "manual": 0}
+    assert ">Met: 1</span>" in html and ">Not met: 13</span>" in html
+
+
+@pytest.mark.django_db
+def test_bad_year_is_400_with_the_error(county, bureau, page_urlconf):
+    response = _client(bureau).get("/evaluation/scorecard/", {"year": "1900"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Ensure this value is greater than or equal to 2015." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_other_county_is_404_for_a_county_user(county, other_county, bureau, page_urlconf):
+    assert _client(bureau).get("/evaluation/scorecard/", {"county": "130426"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_superuser_picks_a_county(county, other_county, superuser, page_urlconf):
+    client = _client(superuser)
+    response = client.get("/evaluation/scorecard/", {"county": "130426", "year": 2019})
+    assert response.status_code == 200
+    assert response.context["scorecard"].county.code == "130426"
+    assert '<option value="130426" selected>' in response.content.decode()
+    # Without a county: the first by code.
+    assert client.get("/evaluation/scorecard/").context["scorecard"].county.code == "130425"
+
+
+@pytest.mark.django_db
+def test_chinese_page_uses_the_chinese_names(county, bureau, page_urlconf):
+    response = _client(bureau).get("/evaluation/scorecard/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert "村级电商服务站点行政村覆盖率" in response.content.decode()
+    assert response.context["scorecard"].year == 2018
