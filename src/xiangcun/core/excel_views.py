@@ -36,7 +36,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # Everyone else imports into their own county.
-        if not (user.is_superuser and user.county_id is None):
+        if not user.is_superuser:
             del self.fields["county"]
 
 

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xiangcun.accounts.permissions import has_capability
-from xiangcun.core.excel import (
+from xiangcun.core.excel import bool_param, choice_param, int_param
+from xiangcun.core.excel_columns import (
     BooleanWidget,
     ChoiceWidget,
     CodeWidget,
@@ -26,14 +27,11 @@ from xiangcun.core.excel import (
     DateWidget,
     DecimalWidget,
     ReferenceWidget,
-    RegisterResource,
     TextWidget,
     TimeWidget,
-    bool_param,
-    choice_param,
-    int_param,
     label_of,
 )
+from xiangcun.core.excel_resource import RegisterResource
 from xiangcun.regions.models import Township, Village
 from xiangcun.regions.selectors import township_list, village_list
 

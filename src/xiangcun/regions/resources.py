@@ -8,20 +8,18 @@ a village's population, poor-village flag, broadband and coordinates.
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from xiangcun.core.excel import (
+from xiangcun.core.excel import bool_param, choice_param, int_param
+from xiangcun.core.excel_columns import (
     DIVISION_CODE,
     BooleanWidget,
     ChoiceWidget,
     Column,
     DecimalWidget,
     IntegerWidget,
-    RegisterResource,
     TextWidget,
-    bool_param,
-    choice_param,
-    int_param,
     label_of,
 )
+from xiangcun.core.excel_resource import RegisterResource
 
 from . import services
 from .choices import FactSource, TownshipKind, VillageKind
