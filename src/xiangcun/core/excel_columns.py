@@ -6,6 +6,7 @@ values back on export, so numbers stay numbers and codes stay text. A widget rai
 translated message for a cell it cannot read; import-export turns that into an error on the column.
 """
 
+import functools
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -113,13 +114,16 @@ class DecimalWidget(CellWidget):
         return number
 
 
-def _yes_no_words(value: bool) -> set[str]:
+@functools.lru_cache(maxsize=32)
+def _yes_no_words(value: bool, language: str | None) -> frozenset[str]:
+    """What reads as yes (or no): 是/否, yes/no, true/false, 1/0 and Yes/No in Chinese, English and
+    `language` (the active one; part of the cache key)."""
     words = {"是", "yes", "true", "1"} if value else {"否", "no", "false", "0"}
     msgid = "Yes" if value else "No"
-    for language in ("zh-hans", "en", translation.get_language()):
-        with translation.override(language):
+    for code in ("zh-hans", "en", language):
+        with translation.override(code):
             words.add(normal(_(msgid)))
-    return words
+    return frozenset(words)
 
 
 class BooleanWidget(CellWidget):
@@ -141,9 +145,9 @@ class BooleanWidget(CellWidget):
         if isinstance(value, int | float) and value in (0, 1):
             return bool(value)
         text = normal(value)
-        if text in _yes_no_words(True):
+        if text in _yes_no_words(True, translation.get_language()):
             return True
-        if text in _yes_no_words(False):
+        if text in _yes_no_words(False, translation.get_language()):
             return False
         raise ValueError(self._message())
 
@@ -157,6 +161,17 @@ class BooleanWidget(CellWidget):
         return _("Yes") if value else _("No")
 
 
+@functools.lru_cache(maxsize=64)
+def _choice_names(choices, language: str | None) -> dict[str, str]:
+    """Normalised value or label (Chinese, English, `language`) → value of a TextChoices class."""
+    names = {}
+    for code in ("zh-hans", "en", language):
+        with translation.override(code):
+            names.update({normal(c.label): c.value for c in choices})
+    names.update({normal(c.value): c.value for c in choices})
+    return names
+
+
 class ChoiceWidget(CellWidget):
     """A choice written as its label; read back from the label in Chinese or English, or the value."""
 
@@ -167,14 +182,9 @@ class ChoiceWidget(CellWidget):
     def clean(self, value, row=None, **kwargs):
         if blank(value):
             return ""
-        text = normal(value)
-        for choice in self.choices:
-            names = {normal(choice.value)}
-            for language in ("zh-hans", "en", translation.get_language()):
-                with translation.override(language):
-                    names.add(normal(choice.label))
-            if text in names:
-                return choice.value
+        names = _choice_names(self.choices, translation.get_language())
+        if normal(value) in names:
+            return names[normal(value)]
         raise ValueError(
             _("Unknown value “%(value)s”; use one of: %(choices)s.")
             % {"value": value, "choices": ", ".join(str(c.label) for c in self.choices)}

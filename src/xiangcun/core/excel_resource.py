@@ -7,6 +7,7 @@ it, and `save_instance` only records a `PlannedRow`. `apply` later writes each p
 app's services, which check capability and scope again.
 """
 
+from copy import deepcopy
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -39,8 +40,14 @@ class RegisterResource(ie_resources.ModelResource):
     list_path = ""  # the register's list page (import returns there)
     key = "code"  # the column that identifies a row
 
+    # Related rows each record needs in the file (the county is known: loading it with every row would
+    # also parse its GeoJSON outline every time).
+    related: tuple[str, ...] = ()
+
     class Meta:
         import_id_fields = ("code",)
+        # import-export's diff deep-copies every record; `after_init_instance` keeps just what we compare.
+        skip_diff = True
         skip_html_diff = True
         use_transactions = True
 
@@ -134,7 +141,7 @@ class RegisterResource(ie_resources.ModelResource):
         qs = self.scoped_queryset()
         if self.county is not None:
             qs = qs.filter(county=self.county)
-        return self.filter_queryset(qs, params).order_by(self.key)
+        return self._narrow(self.filter_queryset(qs, params)).order_by(self.key)
 
     # --- import: references, instances, duplicates
 
@@ -161,7 +168,11 @@ class RegisterResource(ie_resources.ModelResource):
         return self._meta.model.objects.filter(county=self.county)
 
     def get_queryset(self):
-        return self.scoped_queryset().filter(county=self.county)
+        return self._narrow(self.scoped_queryset().filter(county=self.county))
+
+    def _narrow(self, qs):
+        qs = qs.select_related(None)
+        return qs.select_related(*self.related) if self.related else qs
 
     def excel_row(self, number: int) -> int:
         return self.excel_rows[number - 1] if 0 < number <= len(self.excel_rows) else number
@@ -236,24 +247,34 @@ class RegisterResource(ie_resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def row_changes(self, instance, original, row) -> dict:
+    def _written_fields(self, row) -> dict[str, Column]:
+        """Model field → column, for the columns of `row` an import writes through the services."""
+        return {
+            column.attribute.split("__")[0]: column
+            for column in self.get_import_fields()
+            if not column.readonly and column.writes and column.key in row
+        }
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # An existing record's values before the row is applied, to tell what the row changes.
+        fields = {} if new else self._written_fields(row)
+        instance._excel_before = {name: deepcopy(getattr(instance, name)) for name in fields}
+
+    def row_changes(self, instance, row) -> dict:
         """Service field → value: every present field for a new record, the changed ones otherwise."""
         changes = {}
-        for column in self.get_import_fields():
-            if column.readonly or not column.writes or column.key not in row:
-                continue
-            name = column.attribute.split("__")[0]
+        for name, column in self._written_fields(row).items():
             value = getattr(instance, name)
             if instance._state.adding:
                 changes[name] = value
-            elif not column.create_only and value != getattr(original, name):
+            elif not column.create_only and value != instance._excel_before[name]:
                 changes[name] = value
         return changes
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
             return False
-        instance._excel_changes = self.row_changes(instance, original, row)
+        instance._excel_changes = self.row_changes(instance, row)
         if instance._state.adding:
             return False
         return not instance._excel_changes and not self.transition_of(instance)

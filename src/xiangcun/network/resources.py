@@ -162,6 +162,7 @@ class FacilityResource(SiteResource):
     transition_capability = "network.transition_facility"
     add_denied = gettext_lazy("You may not add facilities.")
     list_path = "/network/facilities/"
+    related = ("township",)
     equipment_kinds = tuple(FacilityKind.values)
 
     code = Column(
@@ -294,6 +295,7 @@ class StationResource(SiteResource):
     transition_capability = "network.transition_station"
     add_denied = gettext_lazy("You may not add stations.")
     list_path = "/network/stations/"
+    related = ("township", "village")
     equipment_kinds = (STATION,)
 
     code = Column(

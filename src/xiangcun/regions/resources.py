@@ -84,6 +84,7 @@ class VillageResource(RegisterResource):
     register = "villages"
     capability = "regions.import_village"
     list_path = "/regions/villages/"
+    related = ("township",)
 
     code = code_column(Village)
     township_name = Column(
