@@ -191,6 +191,8 @@ def test_headers_may_also_be_the_column_keys(network, bureau):
     for cell, column in zip(book.active[excel.HEADER_ROW], resource.columns(), strict=True):
         cell.value = column.key
     book.active.delete_rows(excel.TITLE_ROW)  # the title row is optional
+    book.active.cell(1, 20).value = "备注"  # a column of the user's own is ignored
+    book.active.cell(2, 20).value = "call the village head"
     assert summary(run_import(bureau, "villages", book)) == (0, 0, 6)
 
 
