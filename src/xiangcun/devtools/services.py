@@ -195,11 +195,12 @@ def _load_villages(admin: User, county: County, plan: DemoPlan, progress: Progre
         progress.advance()
     for township in townships:
         township_update(
-            actor=admin, township=township, has_express_outlet=plan.express_outlets[township.code]
+            actor=admin,
+            township=township,
+            has_express_outlet=plan.express_outlets[township.code],
+            source=FactSource.DEMO,
         )
         progress.advance()
-    # township_update always marks the fact as recorded by a user; these are simulated.
-    Township.objects.filter(county=county).update(express_outlet_source=FactSource.DEMO)
 
 
 def _load_facilities(admin: User, county: County, plan: DemoPlan, progress: Progress) -> None:
@@ -223,8 +224,6 @@ def _load_facilities(admin: User, county: County, plan: DemoPlan, progress: Prog
                 actor=admin, facility=facility, to_status=status, effective_at=at, note=_note(site, status)
             )
         progress.advance()
-    # The network services take no is_demo argument; the flag marks these rows as simulated.
-    Facility.objects.filter(county=county).update(is_demo=True)
 
 
 def _load_stations(admin: User, county: County, plan: DemoPlan, progress: Progress) -> None:
@@ -247,7 +246,6 @@ def _load_stations(admin: User, county: County, plan: DemoPlan, progress: Progre
                 actor=admin, station=station, to_status=status, effective_at=at, note=_note(site, status)
             )
         progress.advance()
-    Station.objects.filter(county=county).update(is_demo=True)
 
 
 def _site_fields(site: SitePlan) -> dict:

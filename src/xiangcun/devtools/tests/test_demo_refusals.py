@@ -41,7 +41,9 @@ def test_refuses_a_database_with_a_real_county_and_writes_nothing():
 def test_a_non_demo_station_counts_as_non_demo_data():
     county = make_county("130425")
     County.objects.filter(pk=county.pk).update(is_demo=True)
-    make_station(county.villages.first())
+    station = make_station(county.villages.first())
+    assert station.is_demo  # stations of a demo county are demo data
+    Station.objects.filter(pk=station.pk).update(is_demo=False)  # e.g. left over from before the flag
     assert non_demo_data() == ["1 station"]
     with pytest.raises(CommandError, match=r"non-demo data \(1 station\)"):
         run("--reset")
