@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from xiangcun.core import excel_api
 from xiangcun.core.api.routers import ApiRouter
 from xiangcun.evaluation.api import urls as evaluation_api
 from xiangcun.network.api import urls as network_api
@@ -10,5 +11,6 @@ from xiangcun.regions.api import urls as regions_api
 router = ApiRouter()
 for module in (regions_api, network_api, evaluation_api):
     module.register(router)
+excel_api.register(router)
 
 urlpatterns = [*router.extra_urlpatterns(), path("", include(router.urls))]

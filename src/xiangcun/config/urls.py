@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("xiangcun.regions.urls")),
     path("network/", include("xiangcun.network.urls")),
     path("evaluation/", include("xiangcun.evaluation.urls")),
+    path("excel/", include("xiangcun.core.excel_urls")),
     path("media/<path:path>", core_views.protected_media, name="media"),
     path("api/v1/", include("xiangcun.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

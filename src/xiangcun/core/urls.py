@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "core"
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("map-data/", views.map_data, name="map_data"),
+]

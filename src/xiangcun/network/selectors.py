@@ -12,13 +12,13 @@ from .models import Facility, Station, StatusChange
 def facility_list(*, user) -> QuerySet[Facility]:
     """Facilities: county-level ones are visible to everyone in the county; township centers to the
     county and to users of that township."""
-    qs = Facility.objects.select_related("county", "township")
+    qs = Facility.objects.select_related("county", "township").defer("county__outline")
     return scope_queryset(qs, user, county="county", township="township", township_or_county_level=True)
 
 
 def station_list(*, user) -> QuerySet[Station]:
     """Stations: a station manager sees only their own station."""
-    qs = Station.objects.select_related("county", "township", "village")
+    qs = Station.objects.select_related("county", "township", "village").defer("county__outline")
     return scope_queryset(qs, user, county="county", township="township", station="pk")
 
 

@@ -112,7 +112,14 @@ def facility_create(
             code="invalid",
             fields={"township": [_("Not in this county.")]},
         )
-    facility = Facility(county=county, kind=kind, code=code, township=township, status=SiteStatus.PLANNED)
+    facility = Facility(
+        county=county,
+        kind=kind,
+        code=code,
+        township=township,
+        status=SiteStatus.PLANNED,
+        is_demo=county.is_demo,
+    )
     _apply(facility, fields, FACILITY_FIELDS)
     if kind in {"county_center", "county_warehouse", "township_center"}:
         facility.equipment = _clean_equipment(facility.equipment, kind)
@@ -133,7 +140,7 @@ def facility_create(
 def facility_update(*, actor, facility: Facility, **fields) -> Facility:
     if not has_capability(actor, "network.change_facility"):
         raise PermissionDenied(_("You may not change facilities."))
-    facility = facility_list(user=actor).select_for_update().filter(pk=facility.pk).first()
+    facility = facility_list(user=actor).select_for_update(of=("self",)).filter(pk=facility.pk).first()
     if facility is None:
         raise PermissionDenied(_("This facility is outside your scope."))
     if "equipment" in fields:
@@ -157,7 +164,7 @@ def facility_transition(
 ) -> Facility:
     if not has_capability(actor, "network.transition_facility"):
         raise PermissionDenied(_("You may not change the status of facilities."))
-    facility = facility_list(user=actor).select_for_update().filter(pk=facility.pk).first()
+    facility = facility_list(user=actor).select_for_update(of=("self",)).filter(pk=facility.pk).first()
     if facility is None:
         raise PermissionDenied(_("This facility is outside your scope."))
     return _transition(actor=actor, site=facility, to_status=to_status, effective_at=effective_at, note=note)
@@ -190,7 +197,7 @@ def station_create(
     """Create a village station in status `planned`; its code is derived from the village (stable)."""
     if not has_capability(actor, "network.add_station"):
         raise PermissionDenied(_("You may not add stations."))
-    village = village_list(user=actor).select_for_update().filter(pk=village.pk).first()
+    village = village_list(user=actor).select_for_update(of=("self",)).filter(pk=village.pk).first()
     if village is None:
         raise PermissionDenied(_("This village is outside your scope."))
     station = Station(
@@ -199,6 +206,7 @@ def station_create(
         village=village,
         code=code or station_next_code(village=village),
         status=SiteStatus.PLANNED,
+        is_demo=village.county.is_demo,  # rows of the demo county are simulated
     )
     if not fields.get("name"):
         fields["name"] = _("%(village)s e-commerce service station") % {"village": village.short_name}
@@ -227,7 +235,7 @@ def station_update(*, actor, station: Station, **fields) -> Station:
         allowed = STATION_MANAGER_FIELDS
     else:
         raise PermissionDenied(_("You may not change this station."))
-    station = station_list(user=actor).select_for_update().filter(pk=station.pk).first()
+    station = station_list(user=actor).select_for_update(of=("self",)).filter(pk=station.pk).first()
     if station is None:
         raise PermissionDenied(_("This station is outside your scope."))
     if "equipment" in fields:
@@ -251,7 +259,7 @@ def station_transition(
 ) -> Station:
     if not has_capability(actor, "network.transition_station"):
         raise PermissionDenied(_("You may not change the status of stations."))
-    station = station_list(user=actor).select_for_update().filter(pk=station.pk).first()
+    station = station_list(user=actor).select_for_update(of=("self",)).filter(pk=station.pk).first()
     if station is None:
         raise PermissionDenied(_("This station is outside your scope."))
     return _transition(actor=actor, site=station, to_status=to_status, effective_at=effective_at, note=note)

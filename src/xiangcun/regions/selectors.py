@@ -18,14 +18,16 @@ def county_list(*, user) -> QuerySet[County]:
 
 def township_list(*, user) -> QuerySet[Township]:
     """Townships the user may see: the county's, or only their own township (also for station managers)."""
-    qs = scope_queryset(Township.objects.select_related("county"), user, county="county")
+    qs = scope_queryset(
+        Township.objects.select_related("county").defer("county__outline"), user, county="county"
+    )
     township_id = user_township_id(user)
     return qs.filter(pk=township_id) if township_id else qs
 
 
 def village_list(*, user) -> QuerySet[Village]:
     """Villages the user may see; a station manager sees the station's own village."""
-    qs = Village.objects.select_related("township", "county")
+    qs = Village.objects.select_related("township", "county").defer("county__outline")
     if getattr(user, "station_id", None) and not user.is_superuser:
         return scope_queryset(qs, user, county="county").filter(pk=user.station.village_id)
     return scope_queryset(qs, user, county="county", township="township")

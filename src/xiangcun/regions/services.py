@@ -118,7 +118,7 @@ def village_update(*, actor, village: Village, source: str = FactSource.RECORDED
             has_capability(actor, "regions.change_village_poverty") and set(changes) <= VILLAGE_POVERTY_FIELDS
         ):
             raise PermissionDenied(_("You may not change these village facts."))
-    village = village_list(user=actor).select_for_update().filter(pk=village.pk).first()
+    village = village_list(user=actor).select_for_update(of=("self",)).filter(pk=village.pk).first()
     if village is None:
         raise PermissionDenied(_("This village is outside your scope."))
     before = snapshot(village, list(changes))
@@ -137,16 +137,18 @@ def village_update(*, actor, village: Village, source: str = FactSource.RECORDED
 
 
 @transaction.atomic
-def township_update(*, actor, township: Township, has_express_outlet: bool | None) -> Township:
+def township_update(
+    *, actor, township: Township, has_express_outlet: bool | None, source: str = FactSource.RECORDED
+) -> Township:
     """Record whether a township has an express outlet (R1.3: 100% of townships)."""
     if not has_capability(actor, "regions.change_township"):
         raise PermissionDenied(_("You may not change townships."))
-    township = township_list(user=actor).select_for_update().filter(pk=township.pk).first()
+    township = township_list(user=actor).select_for_update(of=("self",)).filter(pk=township.pk).first()
     if township is None:
         raise PermissionDenied(_("This township is outside your scope."))
     before = snapshot(township, ["has_express_outlet"])
     township.has_express_outlet = has_express_outlet
-    township.express_outlet_source = FactSource.UNKNOWN if has_express_outlet is None else FactSource.RECORDED
+    township.express_outlet_source = FactSource.UNKNOWN if has_express_outlet is None else source
     township.full_clean()
     township.save()
     audit_record(

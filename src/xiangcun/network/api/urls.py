@@ -1,5 +1,8 @@
 """REST endpoints of this app (registered on the /api/v1/ router)."""
 
+from .views import FacilityViewSet, StationViewSet
+
 
 def register(router) -> None:
-    pass
+    router.register("facilities", FacilityViewSet, basename="facility")
+    router.register("stations", StationViewSet, basename="station")
