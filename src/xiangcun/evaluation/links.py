@@ -1,8 +1,9 @@
 """Links from a scorecard value to the register rows behind it.
 
-The register pages and their filter parameters are shared names (PREAMBLE: `network:station_list`
-is /network/stations/ …). Paths are written out here rather than reversed so that the scorecard does
-not depend on the page views being installed; a test checks them against `reverse()` once they are.
+The register pages and their filter parameters are shared names (`network:station_list` is
+/network/stations/ …). Paths are written out so that building a scorecard needs no URLconf (the CLI,
+the API, the benchmark); a test checks them against `reverse()` and that every link's filters are
+accepted by its page.
 """
 
 from urllib.parse import urlencode
@@ -22,3 +23,11 @@ def register_url(page: str, **filters) -> str:
         return path
     params = {k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in filters.items()}
     return f"{path}?{urlencode(params)}"
+
+
+def with_county(url: str, code: str) -> str:
+    """`url` with `county=<code>` appended: a superuser's registers list every county, so links from a
+    county's figures carry it (as the dashboard's do)."""
+    if not url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'county': code})}"

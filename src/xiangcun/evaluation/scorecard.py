@@ -18,7 +18,7 @@ current values are used for every year.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -39,7 +39,7 @@ from xiangcun.regions.models import County, Village
 
 from . import registry
 from .choices import STATUS_COLOURS, IndicatorStatus
-from .links import register_url
+from .links import register_url, with_county
 from .registry import Indicator
 
 # The program's county is in China: a year ends at midnight Beijing time whatever the server's zone.
@@ -193,6 +193,15 @@ class Scorecard:
     @property
     def vetoed(self) -> bool:
         return any(v.triggered for v in self.veto)
+
+    def with_county_in_links(self) -> "Scorecard":
+        """A copy whose links name the county (for superusers, whose registers show every county)."""
+        code = self.county.code
+        return replace(
+            self,
+            indicators=[replace(r, link=with_county(r.link, code)) for r in self.indicators],
+            veto=[replace(v, link=with_county(v.link, code)) for v in self.veto],
+        )
 
 
 # --- the network as of a date -------------------------------------------------------------------
@@ -697,7 +706,7 @@ def resolve_county(county) -> County:
     """A County, or the county with this code (str or int); ApplicationError (404) if there is none."""
     if isinstance(county, County):
         return county
-    found = County.objects.filter(code=str(county).strip()).first()
+    found = County.objects.defer("outline").filter(code=str(county).strip()).first()
     if found is None:
         raise ApplicationError(
             _("There is no county with code %(code)s.") % {"code": county},

@@ -16,7 +16,7 @@ def evaluable_county(*, user, code: str | None = None) -> County | None:
     Every signed-in user of a county may see its scorecard: it shows county totals only, and its
     links lead to register pages that apply the user's own scope.
     """
-    counties = county_list(user=user)
+    counties = county_list(user=user).defer("outline")  # the outline is large and not needed here
     if code:
         return counties.filter(code=code).first()
     if getattr(user, "county_id", None):

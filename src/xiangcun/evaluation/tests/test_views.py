@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from xiangcun.regions.models import Village
+from xiangcun.regions.models import Township, Village
 
 from .helpers import at, station
 
@@ -25,14 +25,14 @@ def test_url_name():
 
 
 @pytest.mark.django_db
-def test_login_required(county, page_urlconf):
+def test_login_required(county):
     response = Client().get("/evaluation/scorecard/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
 
 
 @pytest.mark.django_db
-def test_page_shows_badges_groups_and_links(county, bureau, network, page_urlconf):
+def test_page_shows_badges_groups_and_links(county, bureau, network):
     response = _client(bureau).get("/evaluation/scorecard/", {"year": 2018}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
@@ -59,19 +59,19 @@ def test_page_shows_badges_groups_and_links(county, bureau, network, page_urlcon
 
 
 @pytest.mark.django_db
-def test_bad_year_is_400_with_the_error(county, bureau, page_urlconf):
+def test_bad_year_is_400_with_the_error(county, bureau):
     response = _client(bureau).get("/evaluation/scorecard/", {"year": "1900"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "Ensure this value is greater than or equal to 2015." in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_other_county_is_404_for_a_county_user(county, other_county, bureau, page_urlconf):
+def test_other_county_is_404_for_a_county_user(county, other_county, bureau):
     assert _client(bureau).get("/evaluation/scorecard/", {"county": "130426"}).status_code == 404
 
 
 @pytest.mark.django_db
-def test_superuser_picks_a_county(county, other_county, superuser, page_urlconf):
+def test_superuser_picks_a_county(county, other_county, superuser):
     client = _client(superuser)
     response = client.get("/evaluation/scorecard/", {"county": "130426", "year": 2019})
     assert response.status_code == 200
@@ -82,8 +82,38 @@ def test_superuser_picks_a_county(county, other_county, superuser, page_urlconf)
 
 
 @pytest.mark.django_db
-def test_chinese_page_uses_the_chinese_names(county, bureau, page_urlconf):
+def test_chinese_page_uses_the_chinese_names(county, bureau):
     response = _client(bureau).get("/evaluation/scorecard/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "村级电商服务站点行政村覆盖率" in response.content.decode()
     assert response.context["scorecard"].year == 2018
+
+
+@pytest.mark.django_db
+def test_every_link_opens_its_register_with_the_rows_behind_the_value(county, bureau, network):
+    townships = list(Township.objects.filter(county=county).order_by("code"))
+    Township.objects.filter(pk=townships[0].pk).update(has_express_outlet=False)
+    client = _client(bureau)
+    card = client.get("/evaluation/scorecard/", {"year": 2018}).context["scorecard"]
+    links = {r.id: r.link for r in card.indicators if r.link} | {v.id: v.link for v in card.veto if v.link}
+    assert len(links) == 18
+    counts = {}
+    for indicator_id, link in links.items():
+        response = client.get(link)
+        assert response.status_code == 200, (indicator_id, link)
+        counts[link] = response.context["register"].count
+    assert counts["/regions/villages/?has_station=false"] == 4
+    assert counts["/regions/villages/?is_poor=true&has_station=false"] == 1
+    assert counts["/regions/villages/?has_broadband=false"] == 2
+    assert counts["/network/stations/?status=operating"] == 2
+    assert counts["/network/stations/?compliant=false"] == 1  # the 1 m² station
+    assert counts["/regions/townships/?has_express_outlet=false"] == 1
+
+
+@pytest.mark.django_db
+def test_superuser_links_name_the_county(county, other_county, superuser):
+    response = _client(superuser).get("/evaluation/scorecard/", {"county": "130426", "year": 2018})
+    card = response.context["scorecard"]
+    assert card.result("R1.5-village-coverage").link == "/regions/villages/?has_station=false&county=130426"
+    assert card.result("R1.4-stations").link == "/network/stations/?status=operating&county=130426"
+    assert 'href="/regions/villages/?has_station=false&amp;county=130426"' in response.content.decode()
