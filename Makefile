@@ -24,8 +24,8 @@ run: install
 	$(BIN)/xiangcun runserver $(HOST):$(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
 
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=xiangcun.config.settings.test $(BIN)/xiangcun makemigrations --check --dry-run

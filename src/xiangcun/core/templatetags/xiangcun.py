@@ -102,3 +102,19 @@ def get_item(mapping, key):
 def status_colour(status: str) -> str:
     """The map / badge colour of a status."""
     return STATUS_COLOURS.get(status, "#777")
+
+
+@register.inclusion_tag("includes/excel_actions.html", takes_context=True)
+def excel_actions(context, register_name: str):
+    """Export (with the list's current filters) and, for users who may, import buttons of a register."""
+    from xiangcun.core.excel import can_import
+
+    request = context["request"]
+    query = request.GET.copy()
+    for key in ("page", "sort"):
+        query.pop(key, None)
+    return {
+        "register": register_name,
+        "query": query.urlencode(),
+        "can_import": can_import(request.user, register_name),
+    }

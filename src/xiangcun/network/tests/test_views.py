@@ -633,3 +633,15 @@ def test_contractor_moves_a_facility_to_building(county, bureau, contractor):
     assert response.status_code == 302
     assert Facility.objects.get().status == "building"
     assert StatusChange.objects.filter(facility__code="CC-01").count() == 2
+
+
+@pytest.mark.django_db
+def test_register_offers_excel_export_with_its_filters_and_import_only_to_who_may(
+    county, contractor, auditor, stations
+):
+    page = browser(contractor).get("/network/stations/?status=operating&page=1").content.decode()
+    assert 'href="/excel/stations/export/?status=operating"' in page
+    assert 'href="/excel/stations/import/"' in page
+    page = browser(auditor).get("/network/stations/").content.decode()
+    assert 'href="/excel/stations/export/"' in page
+    assert "/excel/stations/import/" not in page
