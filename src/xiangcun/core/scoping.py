@@ -60,6 +60,17 @@ def user_township_id(user) -> int | None:
     return None
 
 
+def lock_in_scope(qs: QuerySet, pk, message: str):
+    """The row `pk` of the scoped queryset `qs`, locked for update (only its own table, which PostgreSQL
+    needs when the selector joins nullable relations); PermissionDenied(message) when out of scope."""
+    from .errors import PermissionDenied
+
+    row = qs.select_for_update(of=("self",)).filter(pk=pk).first()
+    if row is None:
+        raise PermissionDenied(message)
+    return row
+
+
 def in_scope(user, qs: QuerySet, pk) -> bool:
     """True if the row `pk` is in the scoped queryset `qs`."""
     return qs.filter(pk=pk).exists()

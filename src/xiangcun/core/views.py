@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from xiangcun.core.templatetags.xiangcun import facility_url
+from xiangcun.evaluation import registry as indicators
 from xiangcun.network.checks import is_compliant
 from xiangcun.network.choices import STATUS_COLOURS, FacilityKind, SiteStatus
 from xiangcun.network.selectors import (
@@ -61,11 +62,11 @@ def protected_media(request, path: str):
 
 # --- dashboard and map --------------------------------------------------------------------------
 
-# R1.5 / R1.3 coverage targets of the program, in percent.
-VILLAGE_COVERAGE_TARGET = 50
-POOR_VILLAGE_COVERAGE_TARGET = 100
-BROADBAND_TARGET = 90
-EXPRESS_OUTLET_TARGET = 100
+# R1.5 / R1.3 coverage targets of the program, in percent, from the indicator registry.
+VILLAGE_COVERAGE_TARGET = indicators.get("R1.5-village-coverage").target
+POOR_VILLAGE_COVERAGE_TARGET = indicators.get("R1.5-poor-village-coverage").target
+BROADBAND_TARGET = indicators.get("R1.5-broadband-coverage").target
+EXPRESS_OUTLET_TARGET = indicators.get("R1.3-express-township-coverage").target
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from xiangcun.accounts.permissions import has_capability
 from xiangcun.core.audit import audit_record, diff, snapshot
 from xiangcun.core.errors import ApplicationError, PermissionDenied
+from xiangcun.core.scoping import lock_in_scope
 from xiangcun.regions.selectors import township_list, village_list
 
 from .choices import SITE_TRANSITIONS, SiteStatus
@@ -140,22 +141,10 @@ def facility_create(
 def facility_update(*, actor, facility: Facility, **fields) -> Facility:
     if not has_capability(actor, "network.change_facility"):
         raise PermissionDenied(_("You may not change facilities."))
-    facility = facility_list(user=actor).select_for_update(of=("self",)).filter(pk=facility.pk).first()
-    if facility is None:
-        raise PermissionDenied(_("This facility is outside your scope."))
-    if "equipment" in fields:
-        fields["equipment"] = _clean_equipment(fields["equipment"], facility.kind)
-    before = snapshot(facility, list(fields))
-    _apply(facility, fields, FACILITY_FIELDS)
-    facility.full_clean()
-    facility.save()
-    audit_record(
-        actor=actor,
-        action="facility.update",
-        instance=facility,
-        changes=diff(before, snapshot(facility, list(fields))),
+    facility = lock_in_scope(
+        facility_list(user=actor), facility.pk, _("This facility is outside your scope.")
     )
-    return facility
+    return _update(actor=actor, site=facility, fields=fields, allowed=FACILITY_FIELDS, kind_key=facility.kind)
 
 
 @transaction.atomic
@@ -164,9 +153,9 @@ def facility_transition(
 ) -> Facility:
     if not has_capability(actor, "network.transition_facility"):
         raise PermissionDenied(_("You may not change the status of facilities."))
-    facility = facility_list(user=actor).select_for_update(of=("self",)).filter(pk=facility.pk).first()
-    if facility is None:
-        raise PermissionDenied(_("This facility is outside your scope."))
+    facility = lock_in_scope(
+        facility_list(user=actor), facility.pk, _("This facility is outside your scope.")
+    )
     return _transition(actor=actor, site=facility, to_status=to_status, effective_at=effective_at, note=note)
 
 
@@ -197,9 +186,7 @@ def station_create(
     """Create a village station in status `planned`; its code is derived from the village (stable)."""
     if not has_capability(actor, "network.add_station"):
         raise PermissionDenied(_("You may not add stations."))
-    village = village_list(user=actor).select_for_update(of=("self",)).filter(pk=village.pk).first()
-    if village is None:
-        raise PermissionDenied(_("This village is outside your scope."))
+    village = lock_in_scope(village_list(user=actor), village.pk, _("This village is outside your scope."))
     station = Station(
         county_id=village.county_id,
         township_id=village.township_id,
@@ -235,22 +222,8 @@ def station_update(*, actor, station: Station, **fields) -> Station:
         allowed = STATION_MANAGER_FIELDS
     else:
         raise PermissionDenied(_("You may not change this station."))
-    station = station_list(user=actor).select_for_update(of=("self",)).filter(pk=station.pk).first()
-    if station is None:
-        raise PermissionDenied(_("This station is outside your scope."))
-    if "equipment" in fields:
-        fields["equipment"] = _clean_equipment(fields["equipment"], STATION)
-    before = snapshot(station, list(fields))
-    _apply(station, fields, allowed)
-    station.full_clean()
-    station.save()
-    audit_record(
-        actor=actor,
-        action="station.update",
-        instance=station,
-        changes=diff(before, snapshot(station, list(fields))),
-    )
-    return station
+    station = lock_in_scope(station_list(user=actor), station.pk, _("This station is outside your scope."))
+    return _update(actor=actor, site=station, fields=fields, allowed=allowed, kind_key=STATION)
 
 
 @transaction.atomic
@@ -259,10 +232,26 @@ def station_transition(
 ) -> Station:
     if not has_capability(actor, "network.transition_station"):
         raise PermissionDenied(_("You may not change the status of stations."))
-    station = station_list(user=actor).select_for_update(of=("self",)).filter(pk=station.pk).first()
-    if station is None:
-        raise PermissionDenied(_("This station is outside your scope."))
+    station = lock_in_scope(station_list(user=actor), station.pk, _("This station is outside your scope."))
     return _transition(actor=actor, site=station, to_status=to_status, effective_at=effective_at, note=note)
+
+
+def _update(*, actor, site, fields: dict, allowed: list[str], kind_key: str):
+    """Apply `fields` (only those `allowed`) to a locked site, validate, save and audit the changes."""
+    if "equipment" in fields:
+        fields["equipment"] = _clean_equipment(fields["equipment"], kind_key)
+    before = snapshot(site, list(fields))
+    _apply(site, fields, allowed)
+    site.full_clean()
+    site.save()
+    kind = "station" if isinstance(site, Station) else "facility"
+    audit_record(
+        actor=actor,
+        action=f"{kind}.update",
+        instance=site,
+        changes=diff(before, snapshot(site, list(fields))),
+    )
+    return site
 
 
 def _transition(*, actor, site, to_status: str, effective_at: datetime | None, note: str):

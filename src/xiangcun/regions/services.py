@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from xiangcun.accounts.permissions import has_capability
 from xiangcun.core.audit import audit_record, diff, snapshot
 from xiangcun.core.errors import ApplicationError, PermissionDenied
+from xiangcun.core.scoping import lock_in_scope
 
 from . import divisions
 from .choices import FactSource, TownshipKind, VillageKind
@@ -118,9 +119,7 @@ def village_update(*, actor, village: Village, source: str = FactSource.RECORDED
             has_capability(actor, "regions.change_village_poverty") and set(changes) <= VILLAGE_POVERTY_FIELDS
         ):
             raise PermissionDenied(_("You may not change these village facts."))
-    village = village_list(user=actor).select_for_update(of=("self",)).filter(pk=village.pk).first()
-    if village is None:
-        raise PermissionDenied(_("This village is outside your scope."))
+    village = lock_in_scope(village_list(user=actor), village.pk, _("This village is outside your scope."))
     before = snapshot(village, list(changes))
     for field, value in changes.items():
         setattr(village, field, value)
@@ -143,9 +142,9 @@ def township_update(
     """Record whether a township has an express outlet (R1.3: 100% of townships)."""
     if not has_capability(actor, "regions.change_township"):
         raise PermissionDenied(_("You may not change townships."))
-    township = township_list(user=actor).select_for_update(of=("self",)).filter(pk=township.pk).first()
-    if township is None:
-        raise PermissionDenied(_("This township is outside your scope."))
+    township = lock_in_scope(
+        township_list(user=actor), township.pk, _("This township is outside your scope.")
+    )
     before = snapshot(township, ["has_express_outlet"])
     township.has_express_outlet = has_express_outlet
     township.express_outlet_source = FactSource.UNKNOWN if has_express_outlet is None else source

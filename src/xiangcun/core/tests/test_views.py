@@ -295,14 +295,20 @@ def test_healthz_still_answers():
 
 
 @pytest.mark.django_db
-def test_register_pages_leave_room_for_the_excel_buttons(county, bureau):
+def test_every_register_page_offers_excel_export_and_import(county, bureau):
     client = browser(bureau)
-    for url in ["/regions/townships/", "/regions/villages/", "/network/facilities/", "/network/stations/"]:
+    for register, url in [
+        ("townships", "/regions/townships/"),
+        ("villages", "/regions/villages/"),
+        ("facilities", "/network/facilities/"),
+        ("stations", "/network/stations/"),
+    ]:
         html = client.get(url).content.decode()
-        header = re.search(r'<div class="page-header">.*?</div>\s*<section id="register">', html, re.S).group(
-            0
-        )
-        assert '<div class="register-actions"></div>' in header, url
+        actions = re.search(
+            r'<div class="register-actions" id="register-actions">(.*?)</div>', html, re.S
+        ).group(1)
+        assert f'href="/excel/{register}/export/"' in actions, url
+        assert f'href="/excel/{register}/import/"' in actions, url
 
 
 @pytest.mark.django_db
