@@ -38,3 +38,15 @@ def auditor(county):
 @pytest.fixture
 def other_bureau(other_county):
     return make_user("bureau_admin", other_county, username="other-bureau")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a test-client request with `Accept-Language` leaves its
+    language active in the thread, which would otherwise leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -2,7 +2,9 @@
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from xiangcun.core.errors import ApplicationError
 from xiangcun.evaluation.scorecard import build_scorecard, resolve_county, scorecard_to_dict, validate_year
@@ -23,8 +25,19 @@ class Command(BaseCommand):
             help="Year (2015–2100), judged at its end (Asia/Shanghai). Default: the program year + 1.",
         )
         parser.add_argument("--format", choices=["json", "table"], default="table", help="Default: table.")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="Language of labels, messages and the table's names. Default: %(default)s.",
+        )
 
     def handle(self, *args, **options):
+        # The output never depends on whatever language happened to be active in the process.
+        with translation.override(options["language"]):
+            self._print(options)
+
+    def _print(self, options):
         try:
             county = resolve_county(options["county"])
             year = default_year(county) if options["year"] is None else validate_year(options["year"])
