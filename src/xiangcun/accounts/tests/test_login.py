@@ -82,3 +82,22 @@ def test_station_manager_must_have_a_station(county):
 
     with pytest.raises(IntegrityError):
         make_user("station_manager", county, username="sm")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("demo_mode", "demo_county", "shown"), [(True, True, True), (False, True, False), (True, False, False)]
+)
+def test_demo_passwords_only_in_demo_mode_with_the_demo_county(
+    settings, county, demo_mode, demo_county, shown
+):
+    from xiangcun.devtools.users import DEMO_PASSWORD
+    from xiangcun.regions.models import County
+
+    settings.DEMO_MODE = demo_mode
+    County.objects.filter(pk=county.pk).update(is_demo=demo_county)
+    user = make_user("auditor", county, username="auditor-demo")
+    User.objects.filter(pk=user.pk).update(is_demo=True)
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("accounts:login")).content.decode()
+    assert (DEMO_PASSWORD in page) is shown
+    assert ("<code>auditor-demo</code>" in page) is shown
