@@ -19,6 +19,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "network.change_station",
             "network.transition_station",
             "network.import_station",
+            "stations.manage_terminal",
+            "stations.record_charge",
+            "stations.manage_service_company",
+            "network.manage_staff",
         }
     ),
     Role.CONTRACTOR: frozenset(
@@ -30,12 +34,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "network.change_station",
             "network.transition_station",
             "network.import_station",
+            "stations.manage_terminal",
+            "network.manage_staff",
         }
     ),
     # The poverty office owns the list of registered poor villages.
     Role.POVERTY_OFFICE: frozenset({"regions.change_village_poverty"}),
-    # A station manager keeps their own station's contact details and opening hours up to date.
-    Role.STATION_MANAGER: frozenset({"network.change_own_station"}),
+    # A station manager keeps their own station's contact details and opening hours up to date,
+    # records the services they do for villagers, and reports what the contractor charged the station.
+    Role.STATION_MANAGER: frozenset(
+        {"network.change_own_station", "stations.record_transaction", "stations.record_charge"}
+    ),
     Role.FINANCE: frozenset(),
     Role.CARRIER: frozenset(),
     Role.TRAINER: frozenset(),

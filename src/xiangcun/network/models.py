@@ -196,3 +196,63 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class StaffMember(BaseModel):
+    """A person working at a center or a station (工作人员). R7: people from registered poor households
+    are hired first; `from_poor_household` (with the household, when known) feeds that indicator."""
+
+    county = models.ForeignKey("regions.County", verbose_name=_("county"), on_delete=models.CASCADE)
+    facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff",
+    )
+    station = models.ForeignKey(
+        Station,
+        verbose_name=_("station"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    from_poor_household = models.BooleanField(_("from a registered poor household"), default=False)
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("registered poor household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    hired_on = models.DateField(_("hired on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="staff_one_workplace",
+                condition=(Q(facility__isnull=False) & Q(station__isnull=True))
+                | (Q(facility__isnull=True) & Q(station__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="staff_left_after_hired",
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("hired_on")),
+            ),
+            models.CheckConstraint(
+                name="staff_household_means_poor",
+                condition=Q(household__isnull=True) | Q(from_poor_household=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "xiangcun.accounts",
     "xiangcun.regions",
     "xiangcun.network",
+    "xiangcun.households",
+    "xiangcun.stations",
+    "xiangcun.orders",
+    "xiangcun.reporting",
     "xiangcun.evaluation",
     "xiangcun.devtools",
 ]

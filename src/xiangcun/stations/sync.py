@@ -1,0 +1,316 @@
+"""Batch ingest of ledger entries: the offline sync of station pages and terminals.
+
+The public contract (documented in the OpenAPI schema for terminal vendors):
+request `{"transactions": [{"uuid", "kind", "occurred_at", "amount", "villager_name", "description", …}]}`,
+response `{"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "errors": {…}}]}`.
+
+Each item is validated on its own: an invalid item is rejected with its field errors and does not block
+the valid ones. Valid items are inserted with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING
+uuid`: the unique constraint (county, uuid) decides what is new, so a batch replayed after a dropped
+response, or sent twice at once, is stored exactly once; what the database did not insert is reported
+as `duplicate`. The monthly rollups get the inserted rows in the same transaction.
+
+This is the hot path of the platform (≥20,000 entries/s on SQLite), so it avoids the ORM's per-object
+work: validation is plain Python, values are adapted once per column type.
+"""
+
+import json
+import re
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiangcun.reporting.rollups import LedgerDelta, ledger_add
+
+from .choices import INITIAL_STATUS, MAX_AMOUNT, Marketplace, PaymentMethod, ServiceKind, TxSource
+from .models import Transaction
+
+MAX_BATCH = 1000
+EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=10)  # a terminal's clock may run a little fast
+# Asia/Shanghai has had no daylight saving time since 1991: a fixed offset gives the local month.
+BEIJING_OFFSET = timedelta(hours=8)
+REQUIRED = ("uuid", "kind", "occurred_at", "amount")
+TEXT_LIMITS = {
+    "villager_name": 50,
+    "villager_phone": 20,
+    "description": 200,
+    "order_no": 64,
+    "reference": 64,
+    "biller": 64,
+}
+CHOICE_FIELDS = {"payment_method": set(PaymentMethod.values), "marketplace": set(Marketplace.values)}
+KNOWN = {*REQUIRED, *TEXT_LIMITS, *CHOICE_FIELDS, "fee", "items"}
+KINDS = set(ServiceKind.values)
+UUID_CANONICAL = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+COLUMNS = (
+    "county_id",
+    "station_id",
+    "uuid",
+    "kind",
+    "status",
+    "occurred_at",
+    "amount",
+    "fee",
+    "villager_name",
+    "villager_phone",
+    "description",
+    "items",
+    "marketplace",
+    "order_no",
+    "payment_method",
+    "reference",
+    "biller",
+    "source",
+    "actor_id",
+    "terminal_id",
+    "recorded_at",
+)
+
+
+@dataclass
+class ItemResult:
+    uuid: str
+    status: str  # created, duplicate, rejected
+    errors: dict
+
+    def as_dict(self) -> dict:
+        return {"uuid": self.uuid, "status": self.status, "errors": self.errors}
+
+
+def _amount(value, field: str, errors: dict, *, maximum: Decimal | None) -> int | None:
+    """Fen of a decimal string / integer / JSON number parsed as Decimal; records an error otherwise."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        errors[field] = [_('Send the amount as a decimal string, e.g. "12.50".')]
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        errors[field] = [_("Not a number.")]
+        return None
+    if not amount.is_finite():
+        errors[field] = [_("Not a number.")]
+    elif amount < 0:
+        errors[field] = [_("Must not be negative.")]
+    elif amount.as_tuple().exponent < -2:
+        errors[field] = [_("At most two decimal places (fen).")]
+    elif maximum is not None and amount > maximum:
+        errors[field] = [_("Implausibly large: at most %(max)s yuan for this service.") % {"max": maximum}]
+    else:
+        return int(amount * 100)
+    return None
+
+
+def _moment(value, errors: dict, now: datetime) -> datetime | None:
+    if not isinstance(value, str):
+        errors["occurred_at"] = [_("Send an ISO 8601 date-time with its UTC offset.")]
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        errors["occurred_at"] = [_("Not an ISO 8601 date-time.")]
+        return None
+    if moment.tzinfo is None:
+        errors["occurred_at"] = [_("Give the UTC offset, e.g. 2018-05-01T09:30:00+08:00.")]
+    elif moment < EARLIEST:
+        errors["occurred_at"] = [_("Before 2015: not plausible for this program.")]
+    elif moment > now + CLOCK_SKEW:
+        errors["occurred_at"] = [_("In the future.")]
+    else:
+        return moment
+    return None
+
+
+def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
+    """(uuid text, cleaned values, field errors) of one submitted item."""
+    if not isinstance(item, dict):
+        return "", {}, {"non_field_errors": [_("Each transaction must be a JSON object.")]}
+    errors: dict[str, list[str]] = {}
+    raw_uuid = item.get("uuid")
+    # The canonical form (what crypto.randomUUID() and uuid4() give) is checked with a regex, which is
+    # several times faster than constructing a UUID object; other spellings are normalised through one.
+    tx_uuid = None
+    if isinstance(raw_uuid, str):
+        if UUID_CANONICAL.match(raw_uuid):
+            tx_uuid = raw_uuid.lower()
+        else:
+            try:
+                tx_uuid = str(uuidlib.UUID(raw_uuid))
+            except ValueError:
+                pass
+    uuid_text = tx_uuid or (raw_uuid if isinstance(raw_uuid, str) else "")
+    if tx_uuid is None:
+        errors["uuid"] = [_("A UUID (e.g. from crypto.randomUUID()) is required.")]
+    if not item.keys() <= KNOWN:
+        for field in sorted(set(item) - KNOWN):
+            errors[field] = [_("Unknown field.")]
+    for field in REQUIRED:
+        if field not in item and field not in errors:
+            errors[field] = [_("This field is required.")]
+    kind = item.get("kind")
+    if kind not in KINDS and "kind" in item:
+        errors["kind"] = [_("Unknown service kind; one of: %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))}]
+    maximum = MAX_AMOUNT.get(kind)
+    clean = {
+        "uuid": tx_uuid,
+        "kind": kind,
+        "occurred_at": _moment(item["occurred_at"], errors, now) if "occurred_at" in item else None,
+        "amount": _amount(item["amount"], "amount", errors, maximum=maximum) if "amount" in item else None,
+        "fee": _amount(item["fee"], "fee", errors, maximum=maximum) if "fee" in item else 0,
+    }
+    for field, limit in TEXT_LIMITS.items():
+        value = item.get(field)
+        if value is None:
+            clean[field] = ""
+        elif not isinstance(value, str):
+            errors[field] = [_("Must be text.")]
+        elif len(value) > limit:
+            errors[field] = [_("At most %(n)s characters.") % {"n": limit}]
+        else:
+            clean[field] = value.strip()
+    for field, allowed in CHOICE_FIELDS.items():
+        value = item.get(field) or ""
+        if value and value not in allowed:
+            errors[field] = [_("One of: %(values)s.") % {"values": ", ".join(sorted(allowed))}]
+        clean[field] = value
+    items = item.get("items")
+    if items is None:
+        items = []
+    elif not isinstance(items, list) or len(items) > 100:
+        errors["items"] = [_("A list of at most 100 items.")]
+    clean["items"] = items
+    return uuid_text, clean, errors
+
+
+def _adapters():
+    """Column adapters for this database: SQLite stores UUIDs as 32 hex characters and datetimes as UTC
+    text; PostgreSQL takes the canonical UUID text and aware datetimes."""
+    if connection.vendor == "sqlite":
+        return (lambda u: u.replace("-", "")), (lambda utc: utc.replace(tzinfo=None).isoformat(" "))
+    return (lambda u: u), (lambda utc: utc)
+
+
+def _json(value) -> str:
+    if not value:
+        return "[]"
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def transactions_sync(
+    *,
+    station,
+    items: Sequence,
+    actor=None,
+    terminal=None,
+    source: str = TxSource.SYNC,
+) -> list[ItemResult]:
+    """Store the valid, new items of a batch for `station`; one result per item, in order.
+
+    The caller has checked that `actor` or `terminal` may write this station's ledger.
+    """
+    now = timezone.now()
+    results: list[ItemResult] = []
+    rows = []
+    # uuid text → (result index, (year, month), kind, amount fen, fee fen); the first of a UUID wins.
+    pending: dict[str, tuple] = {}
+    to_uuid, to_moment = _adapters()
+    county_id, station_id = station.county_id, station.pk
+    actor_id = getattr(actor, "pk", None)
+    terminal_id = getattr(terminal, "pk", None)
+    recorded_at = to_moment(now.astimezone(UTC))
+    for item in items:
+        uuid_text, clean, errors = validate_item(item, now)
+        if errors:
+            results.append(ItemResult(uuid_text, "rejected", errors))
+            continue
+        results.append(ItemResult(uuid_text, "duplicate", {}))
+        if uuid_text in pending:
+            continue  # the same UUID twice in one batch: the first one is the one stored
+        kind = clean["kind"]
+        utc = clean["occurred_at"].astimezone(UTC)
+        local = utc + BEIJING_OFFSET
+        pending[uuid_text] = (len(results) - 1, (local.year, local.month), kind, clean["amount"], clean["fee"])
+        rows.append(
+            (
+                county_id,
+                station_id,
+                to_uuid(uuid_text),
+                kind,
+                INITIAL_STATUS[kind],
+                to_moment(utc),
+                clean["amount"],
+                clean["fee"],
+                clean["villager_name"],
+                clean["villager_phone"],
+                clean["description"],
+                _json(clean["items"]),
+                clean["marketplace"],
+                clean["order_no"],
+                clean["payment_method"],
+                clean["reference"],
+                clean["biller"],
+                source,
+                actor_id,
+                terminal_id,
+                recorded_at,
+            )
+        )
+    if not rows:
+        return results
+    with transaction.atomic():
+        stored_as = {row[2]: uuid_text for uuid_text, row in zip(pending, rows, strict=True)}
+        totals: dict[tuple, list[int]] = {}
+        for stored in _insert(rows):
+            index, year_month, kind, amount, fee = pending[stored_as[stored]]
+            results[index].status = "created"
+            sums = totals.setdefault((year_month, kind), [0, 0, 0])
+            sums[0] += 1
+            sums[1] += amount
+            sums[2] += fee
+        ledger_add(
+            LedgerDelta(
+                county_id=county_id,
+                township_id=station.township_id,
+                station_id=station_id,
+                month=date(year, month, 1),
+                kind=kind,
+                count=count,
+                amount=amount,
+                fee=fee,
+            )
+            for ((year, month), kind), (count, amount, fee) in totals.items()
+        )
+    return results
+
+
+def _insert(rows: list[tuple]) -> list:
+    """Insert `rows` (COLUMNS order), skipping UUIDs already stored; the stored form of the UUIDs the
+    database actually inserted, as passed in (32 hex characters on SQLite, canonical text on PostgreSQL)."""
+    qn = connection.ops.quote_name
+    table = qn(Transaction._meta.db_table)
+    sqlite = connection.vendor == "sqlite"
+    mark = "?" if sqlite else "%s"
+    placeholders = "(" + ", ".join([mark] * len(COLUMNS)) + ")"
+    # Only table and column names from the models are formatted in; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in COLUMNS)}) VALUES "
+        + ", ".join([placeholders] * len(rows))
+        + f" ON CONFLICT ({qn('county_id')}, {qn('uuid')}) DO NOTHING RETURNING {qn('uuid')}"
+    )
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        if sqlite:
+            # Django's SQLite cursor rewrites every %s to ? with a regex: with 10,000 parameters that is
+            # a measurable share of the batch, so the statement goes to the driver's cursor as it is.
+            raw = sqlite3.Cursor.execute(cursor.cursor, sql, params)
+            return [value for (value,) in raw.fetchall()]
+        cursor.execute(sql, params)
+        return [str(value) for (value,) in cursor.fetchall()]
