@@ -41,12 +41,14 @@ def other_bureau(other_county):
 
 
 @pytest.fixture(autouse=True)
-def _default_language():
-    """Each test starts in the default language: a test-client request with `Accept-Language` leaves its
-    language active in the thread, which would otherwise leak into the next test."""
+def _english():
+    """Tests assert the English msgids: each test starts with English active in its thread (Chinese is
+    the site's default; tests of that activate it, or send no Accept-Language to the pages). This also
+    stops a test-client request's language, which stays active in the thread, leaking into the next test.
+    """
     from django.conf import settings
     from django.utils import translation
 
-    translation.activate(settings.LANGUAGE_CODE)
+    translation.activate("en")
     yield
     translation.activate(settings.LANGUAGE_CODE)

@@ -307,7 +307,12 @@ def write_workbook(resource: RegisterResource, dataset: tablib.Dataset, exported
     sheet = workbook.active
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", label)[:31]
     when = timezone.localtime(exported_at).strftime("%Y-%m-%d %H:%M")
-    sheet.cell(TITLE_ROW, 1, f"{_county_label(resource.county)} · {label} · {_('exported')} {when}")
+    title = _("%(county)s · %(register)s · exported %(when)s") % {
+        "county": _county_label(resource.county),
+        "register": label,
+        "when": when,
+    }
+    sheet.cell(TITLE_ROW, 1, title)
     sheet.cell(TITLE_ROW, 1).font = Font(bold=True, size=13)
     for j, column in enumerate(columns, start=1):
         cell = sheet.cell(HEADER_ROW, j, headers[column.key])

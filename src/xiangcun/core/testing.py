@@ -88,9 +88,10 @@ def make_station(
     return station
 
 
-def api_client(user: User | None = None, *, token: bool = True) -> APIClient:
-    """A DRF client authenticated as `user` with a token (or anonymous for None)."""
-    client = APIClient()
+def api_client(user: User | None = None, *, token: bool = True, language: str = "en") -> APIClient:
+    """A DRF client authenticated as `user` with a token (or anonymous for None), asking for `language`
+    (tests assert the English messages; Chinese is the site's default)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
         if token:
             key, _ = Token.objects.get_or_create(user=user)

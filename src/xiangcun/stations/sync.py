@@ -237,7 +237,13 @@ def transactions_sync(
         kind = clean["kind"]
         utc = clean["occurred_at"].astimezone(UTC)
         local = utc + BEIJING_OFFSET
-        pending[uuid_text] = (len(results) - 1, (local.year, local.month), kind, clean["amount"], clean["fee"])
+        pending[uuid_text] = (
+            len(results) - 1,
+            (local.year, local.month),
+            kind,
+            clean["amount"],
+            clean["fee"],
+        )
         rows.append(
             (
                 county_id,

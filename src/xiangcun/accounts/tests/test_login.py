@@ -14,7 +14,7 @@ PASSWORD = "pw-Secret-123"
 
 
 def _login(username, password, ip="10.0.0.1"):
-    return Client(REMOTE_ADDR=ip).post(
+    return Client(REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en").post(
         reverse("accounts:login"), {"username": username, "password": password}
     )
 

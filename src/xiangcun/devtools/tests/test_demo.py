@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from xiangcun.accounts.models import User
 from xiangcun.core.geo import haversine_m
@@ -38,7 +39,8 @@ def demo(django_db_setup, django_db_blocker):
     """Load the demo county with seed 1 once; delete it after the module."""
     with django_db_blocker.unblock():
         out, err = StringIO(), StringIO()
-        call_command("demo", "--seed", "1", stdout=out, stderr=err)
+        with translation.override("en"):  # module-scoped: runs before the per-test language fixture
+            call_command("demo", "--seed", "1", stdout=out, stderr=err)
         loaded = {"stdout": out.getvalue(), "stderr": err.getvalue(), "digest": demo_digest()}
     yield loaded
     with django_db_blocker.unblock():
