@@ -22,7 +22,13 @@ BATCHES = 80
 BATCH = 500
 STATIONS = 20
 CLIENTS = int(__import__("os").environ.get("SYNC_CLIENTS", "2"))
-KINDS = ["proxy_purchase"] * 5 + ["proxy_sale", "bill_payment", "bill_payment", "cash_withdrawal", "life_service"]
+KINDS = ["proxy_purchase"] * 5 + [
+    "proxy_sale",
+    "bill_payment",
+    "bill_payment",
+    "cash_withdrawal",
+    "life_service",
+]
 
 
 def payloads(codes: list[str], rng: random.Random) -> list[tuple[str, bytes]]:

@@ -172,7 +172,6 @@ class Terminal(BaseModel):
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     token_prefix = models.CharField(_("token prefix"), max_length=8, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("station terminal")

@@ -7,7 +7,7 @@ memory), on a dedicated SQLite file `var/bench/bench.sqlite3` that the benchmark
 
 import dj_database_url
 
-from .env import env_str
+from .env import env_int, env_str
 from .local import *  # noqa: F403
 from .local import VAR_DIR
 
@@ -15,7 +15,11 @@ DEBUG = False
 
 BENCH_SQLITE_PATH = VAR_DIR / "bench" / "bench.sqlite3"
 DATABASES = {
-    "default": dj_database_url.parse(env_str("BENCH_DATABASE_URL", f"sqlite:///{BENCH_SQLITE_PATH}"))
+    "default": dj_database_url.parse(
+        env_str("BENCH_DATABASE_URL", f"sqlite:///{BENCH_SQLITE_PATH}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # As in production-like local use (base.py): WAL, immediate transactions.

@@ -1,0 +1,42 @@
+"""Reads on the station ledger, scoped to the acting user. Totals come from the rollups
+(`reporting.selectors`); these return ledger rows."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from xiangcun.core.scoping import scope_queryset
+
+from .models import Terminal, Transaction
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def transaction_list(*, user) -> QuerySet[Transaction]:
+    """Ledger entries the user may see: a station manager only their station's."""
+    qs = Transaction.objects.select_related("station", "station__township")
+    return scope_queryset(qs, user, county="county", township="station__township", station="station")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Beijing-time calendar day as aware datetimes."""
+    start = datetime.combine(day, time(), tzinfo=TZ)
+    return start, start + timedelta(days=1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of the Beijing-time calendar month that contains `month`."""
+    start = datetime(month.year, month.month, 1, tzinfo=TZ)
+    following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=TZ)
+    return start, following
+
+
+def station_ledger(*, user, station, start: datetime, end: datetime) -> QuerySet[Transaction]:
+    """A station's entries in [start, end), newest first (uses the station/time index)."""
+    return transaction_list(user=user).filter(station=station, occurred_at__gte=start, occurred_at__lt=end)
+
+
+def terminal_list(*, user) -> QuerySet[Terminal]:
+    qs = Terminal.objects.select_related("station")
+    return scope_queryset(qs, user, county="county", township="station__township", station="station")
