@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "xiangcun.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from .api.serializers import register_money_field
+
+        register_money_field()

@@ -69,16 +69,26 @@ def ledger_add(deltas: Iterable[LedgerDelta]) -> None:
     """Add `deltas` to the station, township and county month rollups (call inside the writer's
     transaction)."""
     station_rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
+    for d in deltas:
+        totals = station_rows[(d.county_id, d.township_id, d.station_id, d.month, d.kind)]
+        totals[0] += d.count
+        totals[1] += d.amount
+        totals[2] += d.fee
+        totals[3] += d.void_count
+        totals[4] += d.void_amount
+    ledger_add_station_rows(station_rows)
+
+
+def ledger_add_station_rows(station_rows: dict[tuple, list[int]]) -> None:
+    """Add totals keyed by (county_id, township_id, station_id, month, kind) → [count, amount fen, fee
+    fen, void_count, void_amount fen] to all three rollup levels."""
     township_rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
     county_rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
-    for d in deltas:
-        values = (d.count, d.amount, d.fee, d.void_count, d.void_amount)
-        for rows, key in (
-            (station_rows, (d.county_id, d.township_id, d.station_id, d.month, d.kind)),
-            (township_rows, (d.county_id, d.township_id, d.month, d.kind)),
-            (county_rows, (d.county_id, d.month, d.kind)),
+    for (county_id, township_id, _station_id, month, kind), values in station_rows.items():
+        for totals in (
+            township_rows[(county_id, township_id, month, kind)],
+            county_rows[(county_id, month, kind)],
         ):
-            totals = rows[key]
             for i, v in enumerate(values):
                 totals[i] += v
     _upsert(

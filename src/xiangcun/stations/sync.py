@@ -28,7 +28,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xiangcun.reporting.rollups import LedgerDelta, ledger_add
+from xiangcun.core.db import write_lock
+from xiangcun.reporting.rollups import ledger_add_station_rows
 
 from .choices import INITIAL_STATUS, MAX_AMOUNT, Marketplace, PaymentMethod, ServiceKind, TxSource
 from .models import Transaction
@@ -48,8 +49,11 @@ TEXT_LIMITS = {
     "biller": 64,
 }
 CHOICE_FIELDS = {"payment_method": set(PaymentMethod.values), "marketplace": set(Marketplace.values)}
-KNOWN = {*REQUIRED, *TEXT_LIMITS, *CHOICE_FIELDS, "fee", "items"}
+OPTIONAL = frozenset({*TEXT_LIMITS, *CHOICE_FIELDS, "items"})
+EMPTY_OPTIONALS = dict.fromkeys([*TEXT_LIMITS, *CHOICE_FIELDS], "")
+KNOWN = {*REQUIRED, *OPTIONAL, "fee"}
 KINDS = set(ServiceKind.values)
+PLAIN_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 UUID_CANONICAL = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 COLUMNS = (
     "county_id",
@@ -88,6 +92,12 @@ class ItemResult:
 
 def _amount(value, field: str, errors: dict, *, maximum: Decimal | None) -> int | None:
     """Fen of a decimal string / integer / JSON number parsed as Decimal; records an error otherwise."""
+    if type(value) is str and PLAIN_AMOUNT.match(value):
+        # The common case ("128.50"): integer arithmetic on the digits, no Decimal.
+        whole, _dot, frac = value.partition(".")
+        fen = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
+        if maximum is None or fen <= maximum * 100:
+            return fen
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         errors[field] = [_('Send the amount as a decimal string, e.g. "12.50".')]
         return None
@@ -156,8 +166,12 @@ def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
         if field not in item and field not in errors:
             errors[field] = [_("This field is required.")]
     kind = item.get("kind")
-    if kind not in KINDS and "kind" in item:
-        errors["kind"] = [_("Unknown service kind; one of: %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))}]
+    if not isinstance(kind, str) or kind not in KINDS:
+        if "kind" in item:
+            errors["kind"] = [
+                _("Unknown service kind; one of: %(kinds)s.") % {"kinds": ", ".join(sorted(KINDS))}
+            ]
+        kind = None
     maximum = MAX_AMOUNT.get(kind)
     clean = {
         "uuid": tx_uuid,
@@ -166,27 +180,29 @@ def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
         "amount": _amount(item["amount"], "amount", errors, maximum=maximum) if "amount" in item else None,
         "fee": _amount(item["fee"], "fee", errors, maximum=maximum) if "fee" in item else 0,
     }
-    for field, limit in TEXT_LIMITS.items():
-        value = item.get(field)
+    clean.update(EMPTY_OPTIONALS)
+    clean["items"] = []
+    for field in item.keys() & OPTIONAL:
+        value = item[field]
         if value is None:
-            clean[field] = ""
+            continue
+        if field == "items":
+            if not isinstance(value, list) or len(value) > 100:
+                errors["items"] = [_("A list of at most 100 items.")]
+            else:
+                clean["items"] = value
+        elif field in CHOICE_FIELDS:
+            if not isinstance(value, str) or (value and value not in CHOICE_FIELDS[field]):
+                values = ", ".join(sorted(CHOICE_FIELDS[field]))
+                errors[field] = [_("One of: %(values)s.") % {"values": values}]
+            else:
+                clean[field] = value or ""
         elif not isinstance(value, str):
             errors[field] = [_("Must be text.")]
-        elif len(value) > limit:
-            errors[field] = [_("At most %(n)s characters.") % {"n": limit}]
+        elif len(value) > TEXT_LIMITS[field]:
+            errors[field] = [_("At most %(n)s characters.") % {"n": TEXT_LIMITS[field]}]
         else:
             clean[field] = value.strip()
-    for field, allowed in CHOICE_FIELDS.items():
-        value = item.get(field) or ""
-        if value and value not in allowed:
-            errors[field] = [_("One of: %(values)s.") % {"values": ", ".join(sorted(allowed))}]
-        clean[field] = value
-    items = item.get("items")
-    if items is None:
-        items = []
-    elif not isinstance(items, list) or len(items) > 100:
-        errors["items"] = [_("A list of at most 100 items.")]
-    clean["items"] = items
     return uuid_text, clean, errors
 
 
@@ -271,29 +287,22 @@ def transactions_sync(
         )
     if not rows:
         return results
-    with transaction.atomic():
+    with write_lock(), transaction.atomic():
         stored_as = {row[2]: uuid_text for uuid_text, row in zip(pending, rows, strict=True)}
         totals: dict[tuple, list[int]] = {}
+        township_id = station.township_id
         for stored in _insert(rows):
-            index, year_month, kind, amount, fee = pending[stored_as[stored]]
+            index, (year, month), kind, amount, fee = pending[stored_as[stored]]
             results[index].status = "created"
-            sums = totals.setdefault((year_month, kind), [0, 0, 0])
-            sums[0] += 1
-            sums[1] += amount
-            sums[2] += fee
-        ledger_add(
-            LedgerDelta(
-                county_id=county_id,
-                township_id=station.township_id,
-                station_id=station_id,
-                month=date(year, month, 1),
-                kind=kind,
-                count=count,
-                amount=amount,
-                fee=fee,
-            )
-            for ((year, month), kind), (count, amount, fee) in totals.items()
-        )
+            key = (county_id, township_id, station_id, date(year, month, 1), kind)
+            sums = totals.get(key)
+            if sums is None:
+                totals[key] = [1, amount, fee, 0, 0]
+            else:
+                sums[0] += 1
+                sums[1] += amount
+                sums[2] += fee
+        ledger_add_station_rows(totals)
     return results
 
 

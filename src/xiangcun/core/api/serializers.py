@@ -78,3 +78,20 @@ def named_choice_field(choices_class, component_name: str) -> type[serializers.C
     )
     schema = serializers.ChoiceField(choices=choices_class.choices)
     return extend_schema_field(schema, component_name=component_name)(field_class)
+
+
+class MoneySerializerField(serializers.DecimalField):
+    """Yuan as a decimal string with two places (models store it as integer fen, see MoneyField)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+
+def register_money_field() -> None:
+    """Let ModelSerializers map MoneyField to MoneySerializerField (not to an IntegerField of fen)."""
+    from xiangcun.core.money import MoneyField
+
+    serializers.ModelSerializer.serializer_field_mapping[MoneyField] = MoneySerializerField

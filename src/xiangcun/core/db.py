@@ -1,0 +1,43 @@
+"""Database helpers for the write-heavy paths (ledger sync, heartbeats).
+
+SQLite allows one writer at a time. A writer that finds the database locked waits in SQLite's busy
+handler, which sleeps in coarse steps (1, 2, 5, 10 … 100 ms) and so wakes long after the lock is free:
+with two server processes writing small transactions back to back, most of the time goes to sleeping.
+`write_lock()` queues the hot writers of this machine on an OS file lock instead (`flock`), which hands
+the lock over as soon as it is released. On PostgreSQL (row locks, MVCC) it does nothing.
+"""
+
+import fcntl
+import os
+import threading
+from contextlib import contextmanager
+
+from django.db import connection
+
+_handles: dict[str, int] = {}
+# flock excludes other processes; threads of one process share the descriptor, so they also queue here.
+_thread_lock = threading.Lock()
+
+
+def _lock_fd(path: str) -> int:
+    fd = _handles.get(path)
+    if fd is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        _handles[path] = fd
+    return fd
+
+
+@contextmanager
+def write_lock():
+    """Hold the machine-wide write lock of the SQLite database around a write transaction."""
+    name = connection.settings_dict.get("NAME")
+    if connection.vendor != "sqlite" or not name or str(name).startswith((":memory:", "file:memorydb")):
+        yield
+        return
+    with _thread_lock:
+        fd = _lock_fd(f"{name}.write-lock")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
