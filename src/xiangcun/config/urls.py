@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("xiangcun.accounts.urls")),
     path("regions/", include("xiangcun.regions.urls")),
     path("network/", include("xiangcun.network.urls")),
+    path("stations/", include("xiangcun.stations.urls")),
+    path("reports/", include("xiangcun.reporting.urls")),
     path("evaluation/", include("xiangcun.evaluation.urls")),
     path("excel/", include("xiangcun.core.excel_urls")),
     path("media/<path:path>", core_views.protected_media, name="media"),

@@ -1,0 +1,1 @@
+"""Pages of the stations app, one module per area; each module ends with its own `urlpatterns`."""

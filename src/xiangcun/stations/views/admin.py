@@ -1,0 +1,3 @@
+"""Pages: admin (see stations/urls.py)."""
+
+urlpatterns: list = []

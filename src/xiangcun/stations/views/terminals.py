@@ -1,0 +1,3 @@
+"""Pages: terminals (see stations/urls.py)."""
+
+urlpatterns: list = []

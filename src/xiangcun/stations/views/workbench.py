@@ -1,0 +1,3 @@
+"""Pages: workbench (see stations/urls.py)."""
+
+urlpatterns: list = []
