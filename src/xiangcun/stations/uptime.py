@@ -213,6 +213,28 @@ def operating_days(station, changes, start: date, end: date) -> list[date]:
     return days
 
 
+def in_ranges(day: int, ranges: list[tuple[int, int | None]]) -> bool:
+    """Is local day number `day` in the operating `ranges` (from `operating_day_ranges`)?"""
+    return any(first <= day and (stop is None or day < stop) for first, stop in ranges)
+
+
+def day_start(d: date) -> int:
+    """Epoch seconds of local (Beijing) midnight at the start of `d`."""
+    return _date_day(d) * DAY - LOCAL_OFFSET
+
+
+def epoch(moment: datetime) -> int:
+    """Whole epoch seconds of an aware datetime."""
+    return _epoch(moment)
+
+
+def windowed_seconds(station, ranges: list[tuple[int, int | None]], start: int, end: int) -> int:
+    """Seconds of [start, end) (epoch seconds) inside the station's opening windows on its operating
+    days (`ranges`): a part of the online-rate denominator, or of a span's contribution to the numerator."""
+    opens, closes = _hours_s(station)
+    return sum(s for d, s in _window_overlaps(opens, closes, start, end) if in_ranges(d, ranges))
+
+
 def opening_seconds(station, changes, start: date, end: date) -> int:
     """Seconds of opening hours on the station's operating days in [start, end): the online-rate
     denominator. `changes`: its StatusChange rows or a `StatusHistory`."""
@@ -576,7 +598,7 @@ def uptime_rebuild(*, county=None, station=None) -> int:
             for day, seconds in _window_overlaps(opens, closes, s, e):
                 per_day[day] += seconds
         for day, seconds in sorted(per_day.items()):
-            if not any(first <= day and (stop is None or day < stop) for first, stop in ranges):
+            if not in_ranges(day, ranges):
                 continue
             d = _day_date(day)
             day_rows.append(
