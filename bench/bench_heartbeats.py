@@ -152,6 +152,23 @@ def run_wrk(port: int, tokens: list[str], start: datetime) -> dict:
     return counts
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master and its workers (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, …
+        if int(entry) == master_pid or int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def reference_rate(port: int, seconds: int = 3) -> float:
     """Requests per second of `GET /healthz` (the full Django stack and one query) with the same server
     and load generator, just before the heartbeats: what this machine serves right now, for context
@@ -195,7 +212,11 @@ def main() -> None:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=12)
     with Server(workers=2) as server:
         reference = reference_rate(server.port)
+        cpu_server = server_cpu_seconds(server.proc.pid)
+        cpu_children = os.times().children_user + os.times().children_system
         counts = run_wrk(server.port, tokens, start)
+        cpu_server = server_cpu_seconds(server.proc.pid) - cpu_server
+        cpu_wrk = os.times().children_user + os.times().children_system - cpu_children
     ok, failed = counts["ok"], counts["failed"]
     stored = OnlineSpan.objects.aggregate(n=Sum("heartbeats"))["n"] or 0
     if failed or counts["other"] or counts["socket_errors"]:
@@ -207,11 +228,15 @@ def main() -> None:
     if rollups() != live:
         sys.exit("the online rollups kept fresh by the heartbeats differ from the rebuilt ones")
     rate = ok / counts["seconds"]
+    requests = ok + counts["health"]
+    per_request = (cpu_server + cpu_wrk) / requests if requests else float("nan")
     print(
         f"heartbeats: {ok} answered 200 and stored in {counts['seconds']:.2f} s ({rate:,.0f}/s), "
         f"{STATIONS} terminals, {CONNECTIONS} connections; rollups equal the rebuilt ones. Reference in "
         f"the same run: GET /healthz (full Django stack) {reference:,.0f}/s; load average {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} CPUs",
+        f"on {os.cpu_count()} CPUs. CPU per request (heartbeats and the final /healthz): server "
+        f"{cpu_server / requests * 1e6:.0f} µs, wrk {cpu_wrk / requests * 1e6:.0f} µs — with "
+        f"{os.cpu_count()} idle CPUs that is about {os.cpu_count() / per_request:,.0f}/s",
         file=sys.stderr,
     )
     print(json.dumps({"name": "heartbeats_per_s", "value": round(rate), "unit": "1/s"}))
