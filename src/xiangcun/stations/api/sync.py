@@ -31,9 +31,18 @@ class DecimalJSONParser(JSONParser):
 
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return json.loads(stream.read().decode(encoding), parse_float=Decimal)
+            return json.loads(
+                stream.read().decode(encoding), parse_float=Decimal, parse_constant=_no_constant
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(_("Malformed JSON: %(error)s") % {"error": exc}) from exc
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("Malformed JSON: nested too deeply.")) from exc
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON (Python's json accepts them by default); refuse them."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 SYNC_ITEM = inline_serializer(
@@ -145,10 +154,25 @@ class StationSyncView(APIView):
         return Response({"results": [r.as_dict() for r in results]}, status=status.HTTP_200_OK)
 
     def _station(self, request, code: str) -> Station:
-        station = Station.objects.filter(code=code).only("id", "county_id", "township_id", "code").first()
         user = request.user
-        if station is None:
+        # Codes are unique per county only: with several matches, the caller's own station is meant;
+        # a superuser says which county with ?county=<county code>.
+        matches = Station.objects.filter(code=code).only("id", "county_id", "township_id", "code")
+        county = request.query_params.get("county")
+        if county:
+            matches = matches.filter(county__code=county)
+        matches = list(matches[:10])
+        if not matches:
             raise exceptions.NotFound(_("No station with code %(code)s.") % {"code": code})
+        own = [s for s in matches if s.pk == user.station_id]
+        if own:
+            station = own[0]
+        elif len(matches) > 1 and user.is_superuser:
+            raise exceptions.ValidationError(
+                {"county": [_("Several counties have a station with this code; add ?county=<county code>.")]}
+            )
+        else:
+            station = matches[0]
         terminal = getattr(user, "terminal", None)
         if terminal is not None:
             allowed = terminal.station_id == station.pk
