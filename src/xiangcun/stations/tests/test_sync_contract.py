@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from xiangcun.core.testing import api_client, make_user
-from xiangcun.regions.models import Village
 from xiangcun.stations.models import Transaction
 from xiangcun.stations.terminals import terminal_revoke
 from xiangcun.stations.tests.test_ledger_support import (
@@ -238,9 +237,7 @@ def test_invalid_items_are_rejected_with_field_errors_and_the_valid_ones_stored(
     response = post(api_client(w.manager1), S1, {"transactions": [good, bad]})
     assert response.status_code == 200
     assert response.json()["results"][1] == {
-        "uuid": bad["uuid"]
-        if isinstance(bad["uuid"], str) and "-" in bad["uuid"] and len(bad["uuid"]) == 36
-        else (bad["uuid"] if isinstance(bad["uuid"], str) else ""),
+        "uuid": bad["uuid"] if isinstance(bad["uuid"], str) else "",
         "status": "rejected",
         "errors": errors,
     }
@@ -447,7 +444,3 @@ def test_a_code_used_in_two_counties_reaches_the_callers_own_station(w, superuse
     )
     assert response.json()["results"][0]["status"] == "created"
     assert Transaction.objects.get(uuid=item["uuid"]).station == w.s3
-
-
-def test_villages_exist(w):
-    assert Village.objects.count() == 12
