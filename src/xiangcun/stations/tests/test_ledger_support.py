@@ -220,3 +220,31 @@ def in_thread(function, *args):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def run_concurrently(*functions) -> list:
+    """Run each function in its own thread (own database connection), all released at once; their
+    results in order (the first error is re-raised)."""
+    import threading
+
+    barrier = threading.Barrier(len(functions))
+    outcomes: list[dict] = [{} for _ in functions]
+
+    def run(function, outcome):
+        try:
+            barrier.wait()
+            outcome["value"] = function()
+        except BaseException as exc:  # re-raised in the caller
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(functions, outcomes, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for outcome in outcomes:
+        if "error" in outcome:
+            raise outcome["error"]
+    return [outcome["value"] for outcome in outcomes]
