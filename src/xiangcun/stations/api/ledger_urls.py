@@ -1,7 +1,9 @@
 """REST endpoints of the ledger: transactions, reconciliations, charges, service companies (under /api/v1/)."""
 
+from .ledger import TransactionViewSet
+
 urlpatterns: list = []
 
 
 def register(router) -> None:
-    pass
+    router.register("transactions", TransactionViewSet, basename="transaction")
