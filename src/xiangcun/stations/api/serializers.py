@@ -4,14 +4,28 @@ status events, transitions, daily reconciliations, charges to stations and servi
 Input serializers only parse; the services validate again and write.
 """
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from xiangcun.core.api.serializers import StrictSerializer, named_choice_field
+from xiangcun.core.api.serializers import MoneySerializerField, StrictSerializer, named_choice_field
+from xiangcun.network.api.serializers import CountyCodeField, ScopedCodeField
+from xiangcun.network.selectors import station_list
 
-from ..choices import TX_TRANSITIONS, ChargeKind, Marketplace, PaymentMethod, ServiceKind, TxSource, TxStatus
-from ..models import Transaction, TransactionEvent
+from ..choices import (
+    RECONCILED_KINDS,
+    TX_TRANSITIONS,
+    ChargeKind,
+    Marketplace,
+    PaymentMethod,
+    ServiceKind,
+    TxSource,
+    TxStatus,
+)
+from ..models import DailyReconciliation, ServiceCompany, StationCharge, Transaction, TransactionEvent
 
 ServiceKindField = named_choice_field(ServiceKind, "ServiceKindEnum")
 TxStatusField = named_choice_field(TxStatus, "TxStatusEnum")
@@ -111,4 +125,131 @@ class TransactionTransitionSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     occurred_at = serializers.DateTimeField(
         required=False, help_text=_("When it happened (default: now); not before the entry itself.")
+    )
+
+
+# --- daily reconciliations, charges to stations, service companies ---------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StationCodeField(ScopedCodeField):
+    """A station by its code, among the stations the requesting user may see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(selector=station_list, what=_("station"), **kwargs)
+
+
+ReconciledKindField = named_choice_field(
+    type("ReconciledKind", (), {"choices": [(k, ServiceKind(k).label) for k in RECONCILED_KINDS]}),
+    "ReconciledKindEnum",
+)
+
+
+class ReconciliationSerializer(serializers.ModelSerializer):
+    station = serializers.CharField(source="station.code", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True)
+    kind = ReconciledKindField(read_only=True)
+    difference = MoneySerializerField(
+        read_only=True, help_text=_("Statement total minus ledger total (yuan); 0 when they agree.")
+    )
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DailyReconciliation
+        fields = [
+            "id",
+            "station",
+            "station_name",
+            "day",
+            "kind",
+            "ledger_count",
+            "ledger_total",
+            "statement_total",
+            "difference",
+            "note",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ReconciliationInputSerializer(StrictSerializer):
+    station = StationCodeField(required=False, help_text=_("Default: the caller's own station."))
+    day = serializers.DateField(help_text=_("The Beijing-time calendar day reconciled."))
+    kind = ReconciledKindField()
+    statement_total = MoneySerializerField(
+        min_value=Decimal("0"), help_text=_("The day's total on the bank's or biller's statement (yuan).")
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ChargeSerializer(serializers.ModelSerializer):
+    station = serializers.CharField(source="station.code", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True)
+    kind = ChargeKindField(read_only=True)
+    forbidden = serializers.BooleanField(
+        read_only=True,
+        help_text=_("A deposit, guarantee or equipment fee: forbidden by the program (R2) and flagged."),
+    )
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StationCharge
+        fields = [
+            "id",
+            "station",
+            "station_name",
+            "charged_on",
+            "kind",
+            "amount",
+            "forbidden",
+            "charged_by",
+            "note",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ChargeInputSerializer(StrictSerializer):
+    station = StationCodeField(help_text=_("The station charged (its code)."))
+    charged_on = serializers.DateField()
+    kind = ChargeKindField()
+    amount = MoneySerializerField(min_value=Decimal("0.01"))
+    charged_by = serializers.CharField(max_length=100, help_text=_("Who charged it (e.g. the contractor)."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ServiceCompanySerializer(serializers.ModelSerializer):
+    county = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    offers_everything = serializers.BooleanField(
+        read_only=True, help_text=_("Offers all six services the program asks for (R12).")
+    )
+
+    class Meta:
+        model = ServiceCompany
+        fields = [
+            "id",
+            "county",
+            "name",
+            *ServiceCompany.OFFER_FIELDS,
+            "offers_everything",
+            "is_demo",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ServiceCompanyInputSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    offers_proxy_purchase = serializers.BooleanField(required=False)
+    offers_warehousing = serializers.BooleanField(required=False)
+    offers_online_payment = serializers.BooleanField(required=False)
+    offers_value_added = serializers.BooleanField(required=False)
+    offers_agri_inputs = serializers.BooleanField(required=False)
+    offers_loans = serializers.BooleanField(required=False)
+    county = CountyCodeField(
+        required=False, help_text=_("Only for a superuser; default: the caller's county.")
     )
