@@ -40,3 +40,39 @@ def station_ledger(*, user, station, start: datetime, end: datetime) -> QuerySet
 def terminal_list(*, user) -> QuerySet[Terminal]:
     qs = Terminal.objects.select_related("station")
     return scope_queryset(qs, user, county="county", township="station__township", station="station")
+
+
+# ==================================================================================================
+# ledger helper's block: daily reconciliations, charges to stations, service companies
+# ==================================================================================================
+
+
+def reconciliation_list(*, user) -> QuerySet:
+    """Daily reconciliations the user may see (a station manager: their station's)."""
+    from .models import DailyReconciliation
+
+    qs = DailyReconciliation.objects.select_related("station", "station__township", "recorded_by")
+    return scope_queryset(qs, user, county="county", township="station__township", station="station")
+
+
+def charge_list(*, user) -> QuerySet:
+    """Charges to stations the user may see; forbidden kinds (deposit, guarantee, equipment) first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .choices import FORBIDDEN_CHARGES
+    from .models import StationCharge
+
+    qs = StationCharge.objects.select_related("station", "station__township", "recorded_by").annotate(
+        is_forbidden=Case(
+            When(kind__in=FORBIDDEN_CHARGES, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    )
+    qs = scope_queryset(qs, user, county="county", township="station__township", station="station")
+    return qs.order_by("-is_forbidden", "-charged_on", "-id")
+
+
+def service_company_list(*, user) -> QuerySet:
+    """The service companies of the user's county (everyone in a county may see them)."""
+    from .models import ServiceCompany
+
+    return scope_queryset(ServiceCompany.objects.select_related("county"), user, county="county")
