@@ -171,6 +171,19 @@ class MonthOnline:
             return None
         return self.online_seconds * 100 >= 95 * self.opening_seconds
 
+    @staticmethod
+    def _clock(seconds: int) -> str:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+    @property
+    def online_clock(self) -> str:
+        """Hours and minutes online, e.g. 309:45."""
+        return self._clock(self.online_seconds)
+
+    @property
+    def opening_clock(self) -> str:
+        return self._clock(self.opening_seconds)
+
 
 def station_month_online(*, station, month: date) -> MonthOnline:
     """Seconds online (StationMonthOnline rollup) and opening seconds (the station's opening hours on its

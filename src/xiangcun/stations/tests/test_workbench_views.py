@@ -403,7 +403,8 @@ def test_month_view_figures(world):
     html = response.content.decode()
     assert f'href="/stations/{station.code}/month/2018-04/"' in html
     assert f'href="/stations/{station.code}/month/2018-06/"' in html
-    assert "540 s online of 1116000 s open" in html.replace(",", "")
+    assert "0:09 h online of 310:00 h open" in html
+    assert online.online_clock == "0:09" and online.opening_clock == "310:00"
 
     june = client_for(world["bureau"]).get(reverse("stations:station_month", args=[station.code, "2018-06"]))
     assert june.context["totals"].orders_amount == Decimal("77.00")

@@ -34,10 +34,13 @@ function keep(url, response) {
   if (!response || response.status !== 200 || response.redirected || response.type !== "basic") {
     return Promise.resolve(false);
   }
-  var copy = response.clone();
-  return caches.open(CACHE).then(function (cache) { return cache.put(pageKey(url), copy); }).then(function () {
-    return true;
-  });
+  // The copy says when it was saved (X-Workbench-Saved-At), so an offline answer is recognisable.
+  return response.clone().blob().then(function (body) {
+    var headers = new Headers(response.headers);
+    headers.set("X-Workbench-Saved-At", new Date().toISOString());
+    var copy = new Response(body, { status: 200, statusText: response.statusText, headers: headers });
+    return caches.open(CACHE).then(function (cache) { return cache.put(pageKey(url), copy); });
+  }).then(function () { return true; });
 }
 
 self.addEventListener("fetch", function (event) {
