@@ -107,7 +107,7 @@
   /* --- what is on this device ---------------------------------------------------------------------- */
   function errorsText(errors) {
     return Object.keys(errors || {}).map(function (f) {
-      return (f === "non_field_errors" ? "" : f + ": ") + [].concat(errors[f]).join(" ");
+      return (f === "non_field_errors" ? "" : (config.fields[f] || f) + ": ") + [].concat(errors[f]).join(" ");
     }).join("; ");
   }
 
@@ -209,9 +209,10 @@
     if (button.dataset.action === "discard") {
       if (window.confirm(L.confirm_discard)) { outbox.discard(id); }
     } else {
+      // The rejected record stays until the corrected one replaces it (same UUID): nothing is lost if
+      // the page is left half-way.
       fillForm(op.payload);
       editing = op.id;
-      outbox.discard(id);
       form.scrollIntoView();
       form.amount.focus();
     }
@@ -248,9 +249,16 @@
       .catch(function () {});
   }
 
+  /* Send what is waiting (read afresh: another tab of this station may have added to the outbox). */
   function send() {
-    if (!lastOps.some(function (o) { return o.state === "pending"; })) { return Promise.resolve(); }
-    say(L.sending);
+    return outbox.changed().then(function (ops) {
+      if (!ops.some(function (o) { return o.state === "pending"; })) { return; }
+      say(L.sending);
+      return flush();
+    }, storageFailed);
+  }
+
+  function flush() {
     return outbox.flush().then(function (result) {
       if (result.stopped === "offline" || result.stopped === "server") { setOnline(result.stopped !== "offline"); say(L.failed); }
       else if (result.stopped === "auth") { say(L.signin); }
@@ -270,6 +278,17 @@
   window.addEventListener("offline", function () { setOnline(false); });
   document.getElementById("wb-send").addEventListener("click", function () { send(); });
   window.setInterval(function () { send(); }, 20000);
+
+  /* Signing out forgets the saved copies of the page (they show villagers' names); entries still
+     waiting stay in the outbox, for this user's next sign-in. */
+  document.querySelectorAll("form[action$='/logout/']").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      if (!window.caches) { return; }
+      caches.keys().then(function (keys) {
+        keys.forEach(function (k) { if (k.indexOf("xiangcun-workbench-") === 0) { caches.delete(k); } });
+      });
+    });
+  });
 
   /* --- offline reloads: the service worker keeps this page and its files ------------------------- */
   if ("serviceWorker" in navigator) {

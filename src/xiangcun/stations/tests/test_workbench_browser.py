@@ -54,8 +54,9 @@ def _pending(page) -> str:
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("project_static")
 @pytest.mark.django_db(transaction=True)
-def test_workbench_offline_outbox_and_reload(live_server, project_static, capsys):  # noqa: F811
+def test_workbench_offline_outbox_and_reload(live_server, capsys):
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -209,3 +210,75 @@ def test_workbench_offline_outbox_and_reload(live_server, project_static, capsys
     with capsys.disabled():
         for path in saved:
             print(f"\nscreenshot: {path}")
+
+
+INJECT_BAD = """async () => {
+  const cfg = JSON.parse(document.getElementById('wb-config').textContent);
+  await new XiangcunOutbox.Outbox(cfg, () => {}).addEntry({
+    uuid: '0b7e6f5e-8f0c-4a4e-9a43-2f7e8a1c5d11', kind: 'life_service',
+    occurred_at: XiangcunOutbox.isoWithOffset(new Date()), amount: '-5', villager_name: '赵明',
+    description: '复印'});
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("project_static")
+@pytest.mark.django_db(transaction=True)
+def test_workbench_rejected_entry_is_corrected(live_server, capsys):
+    """An entry the server refuses (here written to the outbox by an older page with a negative amount)
+    is shown with the server's error; "Correct" puts it back in the form, and the corrected entry is
+    stored under the same UUID."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    county = make_county("130425", "大名县")
+    station = make_station(county.villages.order_by("code")[0], status="operating")
+    make_user("station_manager", county, username="manager", station=station)
+    shots = Path(settings.VAR_DIR) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="en", viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=username]", "manager")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            page.goto(f"{base}/stations/{station.code}/")
+            page.wait_for_selector("#workbench[data-ready='1']")
+            page.evaluate(INJECT_BAD)
+            page.click("#wb-send")
+            page.wait_for_selector("#wb-outbox li[data-state=rejected]")
+            rejected = page.locator("#wb-outbox li[data-state=rejected]")
+            assert "Amount (yuan): Must not be negative." in rejected.locator(".wb-op-errors").inner_text()
+            assert _pending(page) == "0"
+            assert page.locator("#wb-today-rows tr.wb-local[data-state=rejected]").count() == 1
+            page.screenshot(path=str(shots / "workbench-rejected.png"), full_page=True)
+
+            rejected.locator("button[data-action=edit]").click()
+            assert page.input_value("#wb-amount") == "-5"
+            assert page.input_value("#wb-description") == "复印"
+            assert page.is_checked(".wb-kind input[value=life_service]")
+            page.fill("#wb-amount", "5.00")
+            page.click("#wb-form button[type=submit]")
+            page.wait_for_function(
+                "document.querySelector('#wb-today-rows tr:not(.wb-local)[data-uuid]') !== null"
+            )
+            assert page.locator("#wb-outbox-card").is_hidden()
+            assert _pending(page) == "0"
+            assert errors == [], errors
+        finally:
+            browser.close()
+
+    (tx,) = Transaction.objects.all()
+    assert (str(tx.uuid), tx.kind, str(tx.amount), tx.description) == (
+        "0b7e6f5e-8f0c-4a4e-9a43-2f7e8a1c5d11",
+        "life_service",
+        "5.00",
+        "复印",
+    )

@@ -141,6 +141,21 @@ def workbench(request, code: str):
         "kinds": {k.value: str(k.label) for k in ServiceKind},
         "statuses": {s.value: str(s.label) for s in TxStatus},
         "labels": _labels(),
+        "fields": {
+            "kind": _("Service"),
+            "occurred_at": _("Time"),
+            "amount": _("Amount (yuan)"),
+            "fee": _("Fee or commission (yuan)"),
+            "villager_name": _("Villager's name"),
+            "villager_phone": _("Phone"),
+            "description": _("Items or bill details"),
+            "payment_method": _("Payment method"),
+            "marketplace": _("Marketplace"),
+            "order_no": _("Order number"),
+            "biller": _("Biller (power, water, phone, insurance)"),
+            "reference": _("Bank or biller reference"),
+            "to_status": _("Status"),
+        },
     }
     return render(
         request,
