@@ -239,3 +239,20 @@ def month_of_local(moment: datetime) -> date:
     """The first day of the Beijing-time month of an aware datetime."""
     local = moment.astimezone(TZ)
     return date(local.year, local.month, 1)
+
+
+def station_households(*, user, station) -> QuerySet:
+    """Registered poor households of the station's village that `user` may see, by register number (the
+    workbench offers them for linking an entry)."""
+    from xiangcun.households.models import Household
+
+    qs = Household.objects.filter(county_id=station.county_id, village_id=station.village_id)
+    return scope_queryset(qs, user, county="county", township="village__township").order_by("code")
+
+
+def household_by_code(*, user, county_id: int, code: str):
+    """A registered poor household of the county by its register number, if `user` may see it."""
+    from xiangcun.households.models import Household
+
+    qs = Household.objects.filter(county_id=county_id, code=code)
+    return scope_queryset(qs, user, county="county", township="village__township").first()

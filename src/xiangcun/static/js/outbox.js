@@ -5,6 +5,7 @@
    Operations (one IndexedDB record each, key `id`):
      {id, type: "entry", station, user, payload: {uuid, kind, occurred_at, amount, …}, state, errors, created}
      {id, type: "transition", station, user, entry: <entry uuid>, payload: {to_status, occurred_at}, …}
+     {id, type: "household", station, user, entry: <entry uuid>, payload: {household: <register number>}, …}
    state: "pending" (not yet acknowledged), "delivered" (created, duplicate or changed), "rejected"
    (the server refused it: shown with its errors for correction). Delivered records are kept two days
    (so the page can show them until the server's lists include them), then pruned. */
@@ -144,9 +145,14 @@
       .then(this.changed.bind(this));
   };
 
+  Outbox.prototype.addHousehold = function (entryUuid, code) {
+    return add("household", this.config.station, this.config.user, { entry: entryUuid, payload: { household: code } })
+      .then(this.changed.bind(this));
+  };
+
   Outbox.prototype.discard = function (id) { return remove(id).then(this.changed.bind(this)); };
 
-  /* Send everything pending: entries in batches to the sync API, then status changes one by one (after
+  /* Send everything pending: entries in batches to the sync API, then changes one by one (after
      their entry is stored). Resolves to {delivered, stopped}; only one flush runs at a time. */
   Outbox.prototype.flush = function () {
     var self = this;
@@ -164,11 +170,11 @@
         chain = chain.then(self.sendEntries.bind(self, entries.slice(i, i + BATCH), entryState))
           .then(function (n) { delivered += n; });
       }
-      pending.filter(function (o) { return o.type === "transition"; }).forEach(function (op) {
+      pending.filter(function (o) { return o.type !== "entry"; }).forEach(function (op) {
         chain = chain.then(function () {
           var waiting = entryState[op.entry] === "pending" || entryState[op.entry] === "rejected";
           if (waiting) { return; }  // its entry is not stored yet: keep the change for the next flush
-          return self.sendTransition(op).then(function (n) { delivered += n; });
+          return self.sendChange(op).then(function (n) { delivered += n; });
         });
       });
       return chain;
@@ -215,8 +221,10 @@
       });
   };
 
-  Outbox.prototype.sendTransition = function (op) {
-    var url = this.config.transitionUrl.replace(this.config.nilUuid, op.entry);
+  /* A change of a stored entry (status, household link); the server treats a repeat as a no-op. */
+  Outbox.prototype.sendChange = function (op) {
+    var template = op.type === "household" ? this.config.householdUrl : this.config.transitionUrl;
+    var url = template.replace(this.config.nilUuid, op.entry);
     return post(url, op.payload).then(function (resp) {
       if (resp.status === 200) {
         op.state = "delivered"; op.outcome = resp.data.changed ? "changed" : "unchanged";

@@ -93,7 +93,10 @@
     formError.textContent = built.error || "";
     if (built.error) { built.field.focus(); return; }
     var k = kind();
+    var household = form.elements.household ? form.elements.household.value : "";
     outbox.addEntry(built.payload).then(function () {
+      return household ? outbox.addHousehold(built.payload.uuid, household) : null;
+    }).then(function () {
       editing = null;
       form.reset();
       form.querySelector("input[name=kind][value='" + k + "']").checked = true;
@@ -117,6 +120,7 @@
       return (config.kinds[p.kind] || p.kind) + " · " + (p.villager_name || "—") + " · " + p.amount + " " + L.yuan +
         (p.description ? " · " + p.description : "");
     }
+    if (op.type === "household") { return L.household_link + " → " + op.payload.household; }
     return L.status_change + " → " + (config.statuses[op.payload.to_status] || op.payload.to_status);
   }
 

@@ -21,6 +21,7 @@ from xiangcun.core.tests.test_browser import (
     _require_chromium,
     project_static,  # noqa: F401 (a fixture)
 )
+from xiangcun.households.models import Household
 from xiangcun.stations.models import Transaction, TransactionEvent
 from xiangcun.stations.services import transaction_transition
 from xiangcun.stations.sync import transactions_sync
@@ -234,6 +235,9 @@ def test_workbench_rejected_entry_is_corrected(live_server, capsys):
     county = make_county("130425", "大名县")
     station = make_station(county.villages.order_by("code")[0], status="operating")
     make_user("station_manager", county, username="manager", station=station)
+    household = Household.objects.create(
+        county=county, village=station.village, code="H-0001", head_name="赵明"
+    )
     shots = Path(settings.VAR_DIR) / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     base = live_server.url
@@ -265,12 +269,13 @@ def test_workbench_rejected_entry_is_corrected(live_server, capsys):
             assert page.input_value("#wb-description") == "复印"
             assert page.is_checked(".wb-kind input[value=life_service]")
             page.fill("#wb-amount", "5.00")
+            page.select_option("#wb-household", "H-0001")  # linked after the entry is stored
             page.click("#wb-form button[type=submit]")
             page.wait_for_function(
                 "document.querySelector('#wb-today-rows tr:not(.wb-local)[data-uuid]') !== null"
             )
+            page.wait_for_function("document.getElementById('wb-pending-count').dataset.count === '0'")
             assert page.locator("#wb-outbox-card").is_hidden()
-            assert _pending(page) == "0"
             assert errors == [], errors
         finally:
             browser.close()
@@ -282,3 +287,4 @@ def test_workbench_rejected_entry_is_corrected(live_server, capsys):
         "5.00",
         "复印",
     )
+    assert tx.household == household

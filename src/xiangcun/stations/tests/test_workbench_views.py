@@ -472,3 +472,71 @@ def test_service_worker(db):
     ):
         assert f'"{asset}"' in body
     assert 'var PAGE = new RegExp("^/stations/\\\\d{12}-\\\\d{2}/$");' in body
+
+
+# --- linking an entry to a registered poor household ----------------------------------------------------
+
+
+def post_household(client, station, tx_uuid, payload):
+    url = reverse("stations:entry_household", args=[station.code, str(tx_uuid)])
+    return client.post(url, json.dumps(payload), content_type="application/json")
+
+
+@pytest.fixture
+def households(world, other_county):
+    from xiangcun.households.models import Household
+
+    village = world["station"].village
+    own = Household.objects.create(county=world["county"], village=village, code="H-0001", head_name="王秀英")
+    Household.objects.create(
+        county=world["county"], village=world["other"].village, code="H-0900", head_name="李四"
+    )
+    Household.objects.create(
+        county=other_county, village=other_county.villages.first(), code="H-0002", head_name="外县"
+    )
+    return own
+
+
+def test_workbench_offers_the_village_households(world, households):
+    response = client_for(world["manager"]).get(reverse("stations:workbench", args=[world["station"].code]))
+    assert [h.code for h in response.context["households"]] == ["H-0001"]
+    assert '<option value="H-0001">H-0001 王秀英</option>' in response.content.decode()
+
+
+def test_household_link_and_replay(world, households):
+    from xiangcun.core.models import AuditEvent
+
+    (tx,) = sync(world, item())
+    client = client_for(world["manager"])
+    response = post_household(client, world["station"], tx.uuid, {"household": "H-0001"})
+    assert response.status_code == 200
+    assert response.json() == {"uuid": str(tx.uuid), "household": "H-0001", "changed": True}
+    response = post_household(client, world["station"], tx.uuid, {"household": "H-0001"})
+    assert response.json()["changed"] is False
+    tx.refresh_from_db()
+    assert tx.household == households
+    events = AuditEvent.objects.filter(action="transaction.household")
+    assert [e.changes for e in events] == [{"household": [None, households.pk]}]
+    response = post_household(client, world["station"], tx.uuid, {"household": None})
+    assert response.json() == {"uuid": str(tx.uuid), "household": None, "changed": True}
+    tx.refresh_from_db()
+    assert tx.household is None
+
+
+def test_household_link_refusals_change_nothing(world, households):
+    (tx,) = sync(world, item())
+    client = client_for(world["manager"])
+    for payload in ({"household": "H-0002"}, {"household": "nope"}, {"household": 7}):
+        response = post_household(client, world["station"], tx.uuid, payload)
+        assert response.status_code == 400, payload
+        assert response.json()["errors"] == {"household": ["Unknown household."]}
+    # A household of another township of the county: outside a station manager's scope.
+    response = post_household(client, world["station"], tx.uuid, {"household": "H-0900"})
+    assert response.status_code == 400
+    for who, status in [(None, 403), ("bureau", 403), ("auditor", 403), ("other_manager", 404)]:
+        response = post_household(
+            client_for(world[who] if who else None), world["station"], tx.uuid, {"household": "H-0001"}
+        )
+        assert response.status_code == status, who
+    tx.refresh_from_db()
+    assert tx.household is None

@@ -42,7 +42,7 @@ from xiangcun.stations.choices import (
     ServiceKind,
     TxStatus,
 )
-from xiangcun.stations.services import may_record, transaction_transition
+from xiangcun.stations.services import may_record, transaction_set_household, transaction_transition
 
 CODE = r"(?P<code>\d{12}-\d{2})"
 UUID = r"(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
@@ -107,6 +107,7 @@ def _labels() -> dict:
         "offline_ready": _("This page also works offline."),
         "no_storage": _("This browser cannot store entries offline (IndexedDB is unavailable)."),
         "status_change": _("status change"),
+        "household_link": _("poor household"),
         "yuan": _("yuan"),
     }
 
@@ -133,6 +134,7 @@ def workbench(request, code: str):
         "user": user.username,
         "syncUrl": reverse("station-sync", args=[station.code]),
         "transitionUrl": reverse("stations:entry_transition", args=[station.code, NIL_UUID]),
+        "householdUrl": reverse("stations:entry_household", args=[station.code, NIL_UUID]),
         "nilUuid": NIL_UUID,
         "pageUrl": request.path,
         "swUrl": reverse("stations:service_worker"),
@@ -155,6 +157,7 @@ def workbench(request, code: str):
             "biller": _("Biller (power, water, phone, insurance)"),
             "reference": _("Bank or biller reference"),
             "to_status": _("Status"),
+            "household": _("Registered poor household"),
         },
     }
     return render(
@@ -174,6 +177,7 @@ def workbench(request, code: str):
             "payment_methods": PaymentMethod.choices,
             "marketplaces": Marketplace.choices,
             "reconciled_kinds": [str(k) for k in RECONCILED_KINDS],
+            "households": selectors.station_households(user=user, station=station) if can_record else [],
             "config": config,
         },
     )
@@ -280,24 +284,36 @@ def _json_error(detail: str, code: str, status: int, errors: dict | None = None)
     return JsonResponse({"detail": detail, "code": code, "errors": errors or {}}, status=status)
 
 
+def _json_entry(request, code: str, uuid: str):
+    """(entry, payload, None) of a JSON write on an entry by the outbox, or (None, None, error response)."""
+    if not request.user.is_authenticated:
+        return None, None, _json_error(_("Sign in first."), "not_authenticated", 403)
+    station = selectors.station_in_scope(user=request.user, code=code)
+    if station is None:
+        return None, None, _json_error(_("Not found."), "not_found", 404)
+    if not may_record(request.user, station):
+        error = _json_error(_("Only the station's manager may change its ledger."), "permission_denied", 403)
+        return None, None, error
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None, None, _json_error(_("Malformed JSON."), "parse_error", 400)
+    if not isinstance(payload, dict):
+        return None, None, _json_error(_("Send a JSON object."), "invalid", 400)
+    tx = selectors.transaction_get(user=request.user, station=station, uuid=uuid.lower())
+    if tx is None:
+        return None, None, _json_error(_("No such entry at this station."), "not_found", 404)
+    return tx, payload, None
+
+
 @require_POST
 def entry_transition(request, code: str, uuid: str):
     """JSON status change of an entry, sent by the workbench's outbox: `{"to_status", "occurred_at"?,
     "note"?}`. Idempotent for replays: when the entry already is in (or has passed through) `to_status`,
     nothing changes and the answer is 200 with `"changed": false`."""
-    if not request.user.is_authenticated:
-        return _json_error(_("Sign in first."), "not_authenticated", 403)
-    station = selectors.station_in_scope(user=request.user, code=code)
-    if station is None:
-        return _json_error(_("Not found."), "not_found", 404)
-    if not may_record(request.user, station):
-        return _json_error(_("Only the station's manager may change its ledger."), "permission_denied", 403)
-    try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(_("Malformed JSON."), "parse_error", 400)
-    if not isinstance(payload, dict):
-        return _json_error(_("Send a JSON object."), "invalid", 400)
+    tx, payload, error = _json_entry(request, code, uuid)
+    if error is not None:
+        return error
     to_status = payload.get("to_status")
     if not isinstance(to_status, str) or to_status not in TxStatus.values:
         return _json_error(_("Invalid input."), "invalid", 400, {"to_status": [_("Unknown status.")]})
@@ -314,9 +330,6 @@ def entry_transition(request, code: str, uuid: str):
     note = payload.get("note") or ""
     if not isinstance(note, str):
         return _json_error(_("Invalid input."), "invalid", 400, {"note": [_("Must be text.")]})
-    tx = selectors.transaction_get(user=request.user, station=station, uuid=uuid.lower())
-    if tx is None:
-        return _json_error(_("No such entry at this station."), "not_found", 404)
     if tx.status == to_status or selectors.transaction_reached(tx=tx, status=to_status):
         return JsonResponse({"uuid": str(tx.uuid), "status": tx.status, "changed": False})
     if occurred_at is not None and occurred_at < tx.occurred_at:
@@ -328,6 +341,34 @@ def entry_transition(request, code: str, uuid: str):
     except ApplicationError as exc:
         return _json_error(exc.message, exc.code, exc.status, exc.fields)
     return JsonResponse({"uuid": str(tx.uuid), "status": tx.status, "changed": True})
+
+
+@require_POST
+def entry_household(request, code: str, uuid: str):
+    """JSON link of an entry to a registered poor household, sent by the outbox after the entry:
+    `{"household": "<register number>" | null}`. Setting the link it already has changes nothing."""
+    tx, payload, error = _json_entry(request, code, uuid)
+    if error is not None:
+        return error
+    value = payload.get("household")
+    household = None
+    if value not in (None, ""):
+        if isinstance(value, str):
+            household = selectors.household_by_code(user=request.user, county_id=tx.county_id, code=value)
+        if household is None:
+            return _json_error(_("Invalid input."), "invalid", 400, {"household": [_("Unknown household.")]})
+    before = tx.household_id
+    try:
+        tx = transaction_set_household(actor=request.user, tx=tx, household=household)
+    except ApplicationError as exc:
+        return _json_error(exc.message, exc.code, exc.status, exc.fields)
+    return JsonResponse(
+        {
+            "uuid": str(tx.uuid),
+            "household": household.code if household else None,
+            "changed": tx.household_id != before,
+        }
+    )
 
 
 def _scope() -> str:
@@ -374,4 +415,5 @@ urlpatterns = [
     re_path(rf"^{CODE}/month/(?P<month>\d{{4}}-\d{{2}})/$", station_month, name="station_month"),
     re_path(rf"^{CODE}/entries/{UUID}/$", entry_detail, name="entry_detail"),
     re_path(rf"^{CODE}/entries/{UUID}/transition/$", entry_transition, name="entry_transition"),
+    re_path(rf"^{CODE}/entries/{UUID}/household/$", entry_household, name="entry_household"),
 ]
