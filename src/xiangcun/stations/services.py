@@ -327,3 +327,32 @@ def service_company_update(*, actor, company: ServiceCompany, **changes) -> Serv
     if changed:
         audit_record(actor=actor, action="service_company.update", instance=company, changes=changed)
     return company
+
+
+# --- Workbench (workbench helper): linking an entry to a registered poor household -----------------------
+
+
+@transaction.atomic
+def transaction_set_household(*, actor, tx: Transaction, household) -> Transaction:
+    """Link a ledger entry to a registered poor household of its county (R7: services to poor households
+    are counted), or unlink it (`household=None`). Only the station's manager (or a superuser) may.
+    Setting the link it already has changes nothing (the workbench's outbox may send it twice)."""
+    tx = lock_in_scope(transaction_list(user=actor), tx.pk, _("This ledger entry is outside your scope."))
+    if not may_record(actor, tx.station):
+        raise PermissionDenied(_("Only the station's manager may change its ledger."))
+    if household is not None and household.county_id != tx.county_id:
+        raise ApplicationError(
+            _("The household is not registered in this county."),
+            code="invalid",
+            fields={"household": [_("Unknown household.")]},
+        )
+    new_id = household.pk if household is not None else None
+    if tx.household_id == new_id:
+        return tx
+    old_id = tx.household_id
+    tx.household = household
+    tx.save(update_fields=["household"])
+    audit_record(
+        actor=actor, action="transaction.household", instance=tx, changes={"household": [old_id, new_id]}
+    )
+    return tx
