@@ -330,10 +330,17 @@ def _station_scope(*, user, county: County, township: Township | None) -> QueryS
     return qs
 
 
-def _station_rows(*, user, county: County, year: int, month: int | None, township: Township | None):
-    """Unranked station rows of the period: stations in scope that were operating in it or have
-    entries in it."""
-    months = _period(year, month)
+@dataclass
+class _Loaded:
+    """What the station tables of one year need, each read once: the stations in scope, their online
+    and opening seconds per month, their net ledger figures per month."""
+
+    stations: dict[int, dict]
+    online: dict[int, dict[date, Online]]
+    ledger: dict[int, dict[date, Figures]]
+
+
+def _load(*, user, county: County, year: int, township: Township | None) -> _Loaded:
     stations = {
         s["pk"]: s
         for s in _station_scope(user=user, county=county, township=township).values(
@@ -341,58 +348,86 @@ def _station_rows(*, user, county: County, year: int, month: int | None, townshi
         )
     }
     if not stations:
-        return []
-    # Online seconds and opening seconds per station and month (one call for the year).
+        return _Loaded({}, {}, {})
     scope_township = township
     confined = user_township_id(user)
     if scope_township is None and confined:
         scope_township = Township(pk=confined)
-    online_by_station = station_months(county=county, year=year, township=scope_township)
+    online = station_months(county=county, year=year, township=scope_township)
     ledger: dict[int, dict[date, Figures]] = defaultdict(lambda: defaultdict(Figures))
     rows = StationMonth.objects.filter(
-        county=county, month__gte=months[0], month__lte=months[-1], station_id__in=list(stations)
+        county=county, month__gte=date(year, 1, 1), month__lt=date(year + 1, 1, 1)
     )
-    if len(stations) > 500:  # a long IN list: filter in Python instead (same rows)
-        rows = StationMonth.objects.filter(county=county, month__gte=months[0], month__lte=months[-1])
+    if scope_township is not None:
+        rows = rows.filter(township_id=scope_township.pk)
     for sid, m, kind, count, void_count, amount, void_amount in rows.values_list(
         "station_id", "month", "kind", "count", "void_count", "amount", "void_amount"
     ):
         if sid in stations:
             ledger[sid][m].add(kind, count - void_count, amount - void_amount)
+    return _Loaded(stations, online, ledger)
+
+
+def _station_row(loaded: _Loaded, sid: int, months: list[date], per_month: bool) -> StationRow | None:
+    """The row of station `sid` over `months`; None when it neither operated nor recorded anything."""
+    s = loaded.stations[sid]
+    online_months = loaded.online.get(sid, {})
+    operated = [m for m in months if m in online_months and online_months[m].opening_seconds]
+    mine = loaded.ledger.get(sid, {})
+    if not operated and not any(m in mine for m in months):
+        return None
+    total, judged, online = Figures(), Figures(), Online()
+    for m in months:
+        if m in mine:
+            total += mine[m]
+            if m in operated:
+                judged += mine[m]
+        if m in online_months:
+            online += online_months[m]
+    return StationRow(
+        rank=0,
+        station_id=sid,
+        code=s["code"],
+        name=s["name"],
+        status=s["status"],
+        township_id=s["township_id"],
+        township_code=s["township__code"],
+        township_name=s["township__name"],
+        months=len(operated),
+        total=total,
+        judged=judged,
+        averages=Averages.of(judged, len(operated)),
+        online=online,
+        targets=_judge(len(operated), judged, online),
+        per_month=per_month,
+    )
+
+
+def _station_rows(*, user, county: County, year: int, month: int | None, township: Township | None):
+    """Unranked station rows of the period: stations in scope that were operating in it or have
+    entries in it."""
+    loaded = _load(user=user, county=county, year=year, township=township)
+    months = _period(year, month)
+    rows = (_station_row(loaded, sid, months, month is None) for sid in loaded.stations)
+    return [r for r in rows if r is not None]
+
+
+def station_month_rows(
+    *, user, county: County, year: int, township: Township | None = None
+) -> list[tuple[date, StationRow]]:
+    """The county's monthly station table: (month, station row of that month) for every station in
+    scope and every month of `year` it operated or recorded entries in; by township, station, month."""
+    loaded = _load(user=user, county=county, year=year, township=township)
     out = []
-    for sid, s in stations.items():
-        online_months = online_by_station.get(sid, {})
-        operated = [m for m in months if online_months.get(m) and online_months[m].opening_seconds]
-        mine = ledger.get(sid, {})
-        if not operated and not mine:
-            continue
-        total, judged, online = Figures(), Figures(), Online()
-        for m in months:
-            if m in mine:
-                total += mine[m]
-                if m in operated:
-                    judged += mine[m]
-            if m in online_months:
-                online += online_months[m]
-        out.append(
-            StationRow(
-                rank=0,
-                station_id=sid,
-                code=s["code"],
-                name=s["name"],
-                status=s["status"],
-                township_id=s["township_id"],
-                township_code=s["township__code"],
-                township_name=s["township__name"],
-                months=len(operated),
-                total=total,
-                judged=judged,
-                averages=Averages.of(judged, len(operated)),
-                online=online,
-                targets=_judge(len(operated), judged, online),
-                per_month=month is None,
-            )
-        )
+    order = sorted(
+        loaded.stations,
+        key=lambda sid: (loaded.stations[sid]["township__code"], loaded.stations[sid]["code"]),
+    )
+    for sid in order:
+        for m in _period(year, None):
+            row = _station_row(loaded, sid, [m], False)
+            if row is not None:
+                out.append((m, row))
     return out
 
 
