@@ -558,11 +558,18 @@ class Trend:
         return growth_percent(self.total.purchase_amount, self.previous_total.purchase_amount)
 
     @property
+    def ecommerce_amount(self) -> Decimal:
+        """Proxy purchases + proxy sales: the scorecard's county e-commerce transactions (yuan)."""
+        return self.total.purchase_amount + self.total.sale_amount
+
+    @property
+    def previous_ecommerce_amount(self) -> Decimal:
+        return self.previous_total.purchase_amount + self.previous_total.sale_amount
+
+    @property
     def growth_ecommerce_amount(self) -> Decimal | None:
-        """Proxy purchases + proxy sales (the scorecard's e-commerce transactions), year on year."""
-        now = self.total.purchase_amount + self.total.sale_amount
-        before = self.previous_total.purchase_amount + self.previous_total.sale_amount
-        return growth_percent(now, before)
+        """Proxy purchases + proxy sales, year on year."""
+        return growth_percent(self.ecommerce_amount, self.previous_ecommerce_amount)
 
     @property
     def online_rate(self) -> Decimal | None:
