@@ -335,8 +335,9 @@ def _write_transaction(db):
     """A transaction and a DB-API cursor with its `_Sql`.
 
     On SQLite outside any atomic block (a request in production), under the machine's write lock
-    (`core.db.write_lock`, ADR 0006), the raw sqlite3 connection runs `BEGIN IMMEDIATE … COMMIT` itself: Django's transaction and cursor wrappers cost more than the
-    heartbeat's statements (docs/adr/0004-heartbeat-fast-path.md). Otherwise (PostgreSQL, or inside a
+    (`core.db.write_lock`, ADR 0006), the raw sqlite3 connection runs `BEGIN IMMEDIATE … COMMIT`
+    itself: Django's transaction and cursor wrappers cost more than the heartbeat's statements
+    (docs/adr/0004-heartbeat-fast-path.md). Otherwise (PostgreSQL, or inside a
     caller's atomic block, as in most tests) Django's `atomic` and cursor; the statements are the same.
     """
     if db.vendor == "sqlite" and not db.in_atomic_block:
@@ -512,8 +513,7 @@ def heartbeats_record(*, station, beats: Sequence[datetime], now: datetime | Non
     extending the station's latest span) it runs five statements whatever the number of beats: read
     the status changes (before the transaction), read the latest span, update (or insert) it, add to
     the day and month rollups. `station.status_summary`, if present, saves the first (the heartbeat
-    endpoint reads it with the token).
-    A beat older than the latest span goes through the general merge. On PostgreSQL a per-station
+    endpoint reads it with the token). A beat older than the latest span goes through the general merge. On PostgreSQL a per-station
     advisory lock serialises concurrent calls; on SQLite the IMMEDIATE transaction does.
     """
     if len(beats) > MAX_BEATS:
