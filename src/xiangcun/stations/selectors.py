@@ -76,3 +76,30 @@ def service_company_list(*, user) -> QuerySet:
     from .models import ServiceCompany
 
     return scope_queryset(ServiceCompany.objects.select_related("county"), user, county="county")
+
+
+def service_company_offers(*, county) -> dict[str, bool]:
+    """For the scorecard (R12): per service the program asks for, whether a service company of the
+    county offers it, and `complete` — whether one company offers all six."""
+    from .models import ServiceCompany
+
+    companies = list(ServiceCompany.objects.filter(county=county).values(*ServiceCompany.OFFER_FIELDS))
+    offers = {f: any(c[f] for c in companies) for f in ServiceCompany.OFFER_FIELDS}
+    offers["complete"] = any(all(c.values()) for c in companies)
+    return offers
+
+
+def forbidden_charge_totals(*, county) -> dict:
+    """For the scorecard (R2): forbidden charges (deposits, guarantees, equipment fees) recorded for the
+    county's stations: how many, to how many stations, and their total in yuan."""
+    from decimal import Decimal
+
+    from django.db.models import Count, Sum
+
+    from .choices import FORBIDDEN_CHARGES
+    from .models import StationCharge
+
+    totals = StationCharge.objects.filter(county=county, kind__in=FORBIDDEN_CHARGES).aggregate(
+        charges=Count("id"), stations=Count("station", distinct=True), amount=Sum("amount")
+    )
+    return {**totals, "amount": totals["amount"] or Decimal("0.00")}

@@ -157,3 +157,23 @@ def test_refused_api_writes_change_nothing(w, who, body_change, status):
 def test_anonymous_is_401(w):
     assert api_client().get(URL).status_code == 401
     assert api_client().post(URL, {}, format="json").status_code == 401
+
+
+def test_forbidden_charge_totals_for_the_scorecard(w):
+    from xiangcun.stations.selectors import forbidden_charge_totals
+
+    assert forbidden_charge_totals(county=w.county) == {
+        "charges": 0,
+        "stations": 0,
+        "amount": Decimal("0.00"),
+    }
+    record(w, w.bureau, w.s1, kind="deposit", amount=Decimal("2000"))
+    record(w, w.bureau, w.s1, kind="equipment", amount=Decimal("1500.50"))
+    record(w, w.bureau, w.s2, kind="guarantee", amount=Decimal("500"))
+    record(w, w.bureau, w.s2, kind="service", amount=Decimal("99"))
+    record(w, w.other_bureau, w.s3, kind="deposit", amount=Decimal("1"))
+    assert forbidden_charge_totals(county=w.county) == {
+        "charges": 3,
+        "stations": 2,
+        "amount": Decimal("4000.50"),
+    }

@@ -128,3 +128,23 @@ def test_refused_api_writes_change_nothing(w, who, method, body, status):
 def test_anonymous_is_401(w):
     assert api_client().get(URL).status_code == 401
     assert api_client().post(URL, {"name": "x"}, format="json").status_code == 401
+
+
+def test_service_company_offers_for_the_scorecard(w):
+    from xiangcun.stations.selectors import service_company_offers
+
+    empty = service_company_offers(county=w.county)
+    assert empty == {**dict.fromkeys(ServiceCompany.OFFER_FIELDS, False), "complete": False}
+    service_company_create(
+        actor=w.bureau, county=w.county, name="甲", offers_loans=True, offers_warehousing=True
+    )
+    rest = {f: True for f in ServiceCompany.OFFER_FIELDS if f not in ("offers_loans", "offers_warehousing")}
+    service_company_create(actor=w.bureau, county=w.county, name="乙", **rest)
+    # every service is offered, but by two companies: not complete
+    assert service_company_offers(county=w.county) == {
+        **dict.fromkeys(ServiceCompany.OFFER_FIELDS, True),
+        "complete": False,
+    }
+    service_company_create(actor=w.bureau, county=w.county, name="丙", **ALL)
+    assert service_company_offers(county=w.county)["complete"] is True
+    assert service_company_offers(county=w.other_county)["complete"] is False
