@@ -317,7 +317,7 @@ def _staff_or_404(user, pk: int):
 def staff_list(request):
     """Staff per facility and station, with the "from a registered poor household" flag (R7)."""
     from django.core.paginator import Paginator
-    from django.db.models import Count, Q
+    from django.db.models import Count, F, Q
 
     from xiangcun.core.pages import PAGE_SIZE, Register
 
@@ -326,7 +326,10 @@ def staff_list(request):
     user = request.user
     base = selectors.staff_list(user=user)
     form = StaffFilterForm(request.GET, user=user)
-    rows = form.filter(base).order_by("facility__code", "station__code", "name", "id")
+    # Facilities first, then stations, each by code (NULL codes last on every database).
+    rows = form.filter(base).order_by(
+        F("facility__code").asc(nulls_last=True), F("station__code").asc(nulls_last=True), "name", "id"
+    )
     paginator = Paginator(rows, PAGE_SIZE)
     reg = Register(
         page=paginator.get_page(request.GET.get("page")), sort="", total=base.count(), count=paginator.count

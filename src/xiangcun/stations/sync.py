@@ -310,9 +310,9 @@ def transactions_sync(
         return results
     # Rows in UUID order: two requests inserting overlapping batches lock the unique-index entries in
     # the same order, so on PostgreSQL they queue instead of deadlocking (likewise the rollup rows).
+    stored_as = {row[2]: uuid_text for uuid_text, row in zip(pending, rows, strict=True)}
     rows.sort(key=lambda row: row[2])
     with write_lock(), transaction.atomic():
-        stored_as = {to_uuid(uuid_text): uuid_text for uuid_text in pending}
         totals: dict[tuple, list[int]] = {}
         township_id = station.township_id
         for stored in _insert(rows):
