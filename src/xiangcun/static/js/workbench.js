@@ -299,6 +299,7 @@
     navigator.serviceWorker.addEventListener("message", function (e) {
       if (e.data && e.data.type === "page-cached" && e.data.url === config.pageUrl) {
         root.dataset.offlineReady = "1";
+        if (!message.textContent) { say(L.offline_ready); }
       }
     });
     navigator.serviceWorker.register(config.swUrl, { scope: config.scope }).then(function () {

@@ -20,6 +20,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -126,7 +127,7 @@ def workbench(request, code: str):
         .select_related(None)
         .order_by("-occurred_at", "-id")[:TODAY_LIMIT]
     )
-    parcels = list(selectors.parcels_awaiting(user=user, station=station))
+    parcels = list(selectors.parcels_awaiting(user=user, station=station, now=timezone.now()))
     month = today.replace(day=1)
     totals = selectors.station_month_totals(station=station, month=month)
     config = {
@@ -248,14 +249,14 @@ def entry_detail(request, code: str, uuid: str):
     status = 200
     if request.method == "POST":
         if not can_record:
-            return HttpResponse(_("Only the station's manager may change its ledger."), status=403)
+            raise PermissionDenied(_("Only the station's manager may change its ledger."))
         to_status = request.POST.get("to_status", "")
         note = request.POST.get("note", "")[:200]
         try:
             transaction_transition(actor=request.user, tx=tx, to_status=to_status, note=note)
         except ApplicationError as exc:
             if exc.status == 403:
-                return HttpResponse(exc.message, status=403)
+                raise PermissionDenied(exc.message) from exc
             error, status = exc.message, 400
         else:
             messages.success(
