@@ -71,6 +71,17 @@ def _month_url(station, month: date) -> str:
     return reverse("stations:station_month", args=[station.code, f"{month:%Y-%m}"])
 
 
+def _row_context(station) -> dict:
+    """Labels resolved once per page (not per row) and the entries' base URL, for long lists."""
+    return {
+        "kind_labels": {k.value: str(k.label) for k in ServiceKind},
+        "status_labels": {s.value: str(s.label) for s in TxStatus},
+        "entry_base": reverse("stations:entry_detail", args=[station.code, NIL_UUID]).removesuffix(
+            f"{NIL_UUID}/"
+        ),
+    }
+
+
 def _allowed(tx) -> list[tuple[str, str]]:
     return [(s, str(TxStatus(s).label)) for s in TX_TRANSITIONS[tx.kind].get(tx.status, ())]
 
@@ -180,6 +191,7 @@ def workbench(request, code: str):
             "reconciled_kinds": [str(k) for k in RECONCILED_KINDS],
             "households": selectors.station_households(user=user, station=station) if can_record else [],
             "config": config,
+            **_row_context(station),
         },
     )
 
@@ -227,6 +239,7 @@ def station_month(request, code: str, month: str):
             "previous_url": _month_url(station, previous) if previous >= EARLIEST_MONTH else "",
             "next_url": _month_url(station, following) if following <= _today().replace(day=1) else "",
             "workbench_url": reverse("stations:workbench", args=[station.code]),
+            **_row_context(station),
         },
     )
 
