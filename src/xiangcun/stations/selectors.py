@@ -90,6 +90,7 @@ TARGET_ORDERS = 50
 TARGET_AMOUNT = Decimal("2000")
 # Proxy purchases still waiting for the parcel to come in or to be collected.
 PARCEL_OPEN_STATUSES = ("placed", "shipped", "arrived")
+PARCEL_DAYS = 60
 
 
 def station_in_scope(*, user, code: str, county_code: str | None = None):
@@ -240,11 +241,17 @@ def station_month_online(*, station, month: date) -> MonthOnline:
     return MonthOnline(online, opening_seconds(station, changes, start, end))
 
 
-def parcels_awaiting(*, user, station, limit: int = 100) -> QuerySet[Transaction]:
-    """The station's proxy purchases whose parcel has not been collected yet (oldest first)."""
+def parcels_awaiting(*, user, station, now: datetime, limit: int = 100) -> QuerySet[Transaction]:
+    """The station's proxy purchases of the last PARCEL_DAYS days whose parcel has not been collected
+    yet (oldest first; older open orders are left to the month view and the ledger)."""
     return (
         transaction_list(user=user)
-        .filter(station=station, kind=ServiceKind.PROXY_PURCHASE, status__in=PARCEL_OPEN_STATUSES)
+        .filter(
+            station=station,
+            occurred_at__gte=now - timedelta(days=PARCEL_DAYS),
+            kind=ServiceKind.PROXY_PURCHASE,
+            status__in=PARCEL_OPEN_STATUSES,
+        )
         .order_by("occurred_at", "id")[:limit]
     )
 

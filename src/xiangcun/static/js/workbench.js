@@ -157,7 +157,7 @@
       tr.appendChild(el("td", {}, p.occurred_at.slice(11, 16)));
       tr.appendChild(el("td", {}, config.kinds[p.kind] || p.kind));
       tr.appendChild(el("td", {}, p.villager_name || "—"));
-      tr.appendChild(el("td", {}, p.description || ""));
+      tr.appendChild(el("td", { "class": "hide-narrow" }, p.description || ""));
       tr.appendChild(el("td", { "class": "num" }, p.amount));
       var label = op.state === "pending" ? L.pending : op.state === "rejected" ? L.rejected : L.sent;
       var td = el("td");
@@ -299,6 +299,7 @@
     navigator.serviceWorker.addEventListener("message", function (e) {
       if (e.data && e.data.type === "page-cached" && e.data.url === config.pageUrl) {
         root.dataset.offlineReady = "1";
+        if (!message.textContent) { say(L.offline_ready); }
       }
     });
     navigator.serviceWorker.register(config.swUrl, { scope: config.scope }).then(function () {

@@ -183,6 +183,14 @@ def test_workbench_offline_outbox_and_reload(live_server, capsys):
             assert overflow <= 0, f"the month page is {overflow}px wider than a phone screen"
             mobile.screenshot(path=str(shots / "station-month-phone.png"), full_page=True)
             saved.append(shots / "station-month-phone.png")
+            # The parcel's page: its history (shipped, then arrived offline) and what may come next.
+            mobile.goto(f"{base}/stations/{station.code}/entries/{parcel.uuid}/")
+            assert mobile.locator("#entry-history tr[data-to]").count() == 2
+            assert mobile.locator("#entry-transition button[value=picked_up]").count() == 1
+            overflow = mobile.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the entry page is {overflow}px wider than a phone screen"
+            mobile.screenshot(path=str(shots / "entry-phone.png"), full_page=True)
+            saved.append(shots / "entry-phone.png")
             assert errors == [], errors
         except Exception:
             page.screenshot(path=str(shots / "workbench-failure.png"), full_page=True)

@@ -149,8 +149,9 @@ def test_workbench_is_read_only_for_viewers(world, who):
 
 def test_workbench_today_month_and_parcels(world):
     now = timezone.now()
-    placed, shipped, bill = sync(
+    stale, placed, shipped, bill = sync(
         world,
+        item(amount="5.00", at=now - timedelta(days=61)),  # an order left open two months ago
         item(amount="120.50", at=now - timedelta(minutes=3)),
         item(amount="30.00", at=now - timedelta(minutes=2)),
         item(

@@ -20,6 +20,7 @@ from functools import lru_cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -68,6 +69,17 @@ def _today() -> date:
 
 def _month_url(station, month: date) -> str:
     return reverse("stations:station_month", args=[station.code, f"{month:%Y-%m}"])
+
+
+def _row_context(station) -> dict:
+    """Labels resolved once per page (not per row) and the entries' base URL, for long lists."""
+    return {
+        "kind_labels": {k.value: str(k.label) for k in ServiceKind},
+        "status_labels": {s.value: str(s.label) for s in TxStatus},
+        "entry_base": reverse("stations:entry_detail", args=[station.code, NIL_UUID]).removesuffix(
+            f"{NIL_UUID}/"
+        ),
+    }
 
 
 def _allowed(tx) -> list[tuple[str, str]]:
@@ -126,7 +138,7 @@ def workbench(request, code: str):
         .select_related(None)
         .order_by("-occurred_at", "-id")[:TODAY_LIMIT]
     )
-    parcels = list(selectors.parcels_awaiting(user=user, station=station))
+    parcels = list(selectors.parcels_awaiting(user=user, station=station, now=timezone.now()))
     month = today.replace(day=1)
     totals = selectors.station_month_totals(station=station, month=month)
     config = {
@@ -179,6 +191,7 @@ def workbench(request, code: str):
             "reconciled_kinds": [str(k) for k in RECONCILED_KINDS],
             "households": selectors.station_households(user=user, station=station) if can_record else [],
             "config": config,
+            **_row_context(station),
         },
     )
 
@@ -226,6 +239,7 @@ def station_month(request, code: str, month: str):
             "previous_url": _month_url(station, previous) if previous >= EARLIEST_MONTH else "",
             "next_url": _month_url(station, following) if following <= _today().replace(day=1) else "",
             "workbench_url": reverse("stations:workbench", args=[station.code]),
+            **_row_context(station),
         },
     )
 
@@ -248,14 +262,14 @@ def entry_detail(request, code: str, uuid: str):
     status = 200
     if request.method == "POST":
         if not can_record:
-            return HttpResponse(_("Only the station's manager may change its ledger."), status=403)
+            raise PermissionDenied(_("Only the station's manager may change its ledger."))
         to_status = request.POST.get("to_status", "")
         note = request.POST.get("note", "")[:200]
         try:
             transaction_transition(actor=request.user, tx=tx, to_status=to_status, note=note)
         except ApplicationError as exc:
             if exc.status == 403:
-                return HttpResponse(exc.message, status=403)
+                raise PermissionDenied(exc.message) from exc
             error, status = exc.message, 400
         else:
             messages.success(
