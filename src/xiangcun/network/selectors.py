@@ -131,3 +131,33 @@ def facility_compliance(qs: QuerySet[Facility]) -> dict[int, list]:
     from .checks import facility_findings
 
     return {f.pk: facility_findings(f) for f in qs}
+
+
+# ==================================================================================================
+# staff (ledger helper's block)
+# ==================================================================================================
+
+
+def staff_list(*, user) -> QuerySet:
+    """Staff members the user may see: those of the facilities and stations in their scope; a station's
+    manager (or anyone tied to one station) only that station's staff."""
+    from django.db.models import Q
+
+    from .models import StaffMember
+
+    qs = StaffMember.objects.select_related("facility", "station", "county", "household")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.county_id is None:
+        return qs.none()
+    qs = qs.filter(county_id=user.county_id)
+    if user.station_id is not None:
+        return qs.filter(station_id=user.station_id)
+    if user.township_id is not None:
+        return qs.filter(
+            Q(station__in=station_list(user=user).values("pk"))
+            | Q(facility__in=facility_list(user=user).values("pk"))
+        )
+    return qs

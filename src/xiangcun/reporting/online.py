@@ -12,19 +12,36 @@ never operating in the period are left out (they have no rate). The share of sta
 compares integers (online × 100 ≥ target × opening): no rounding decides a borderline station.
 
 These are county-level computations (like the scorecard's): the caller checks that the acting user may
-see the county (or passes `township=` for a township user). Three queries per call, whatever the period.
+see the county (or passes `township=` for a township user). Three queries per call, whatever the period (four with `now`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import OuterRef, Subquery
 
 from xiangcun.network.models import Station, StatusChange
-from xiangcun.stations.uptime import StatusHistory, operating_day_count, window_seconds
+from xiangcun.stations.models import OnlineSpan
+from xiangcun.stations.uptime import (
+    StatusHistory,
+    day_start,
+    epoch,
+    operating_day_count,
+    window_seconds,
+    windowed_seconds,
+)
 
 from .models import StationMonthOnline
 
 TARGET_PERCENT = 95  # R2: terminal online rate ≥ 95%
+
+
+def hours(seconds: int) -> Decimal:
+    """Seconds as hours to 0.1 h, rounded half up (for display only: rates compare whole seconds)."""
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,15 @@ class Online:
         if not self.opening_seconds:
             return None
         return self.online_seconds * 100 >= percent * self.opening_seconds
+
+    @property
+    def online_hours(self) -> Decimal:
+        """Online time in hours, to 0.1 h (for display)."""
+        return hours(self.online_seconds)
+
+    @property
+    def opening_hours(self) -> Decimal:
+        return hours(self.opening_seconds)
 
     def __add__(self, other: "Online") -> "Online":
         return Online(
@@ -98,20 +124,32 @@ def _months(start: date, end: date) -> list[date]:
     return out
 
 
-def station_months(*, county, year: int, township=None) -> dict[int, dict[date, Online]]:
+def station_months(
+    *, county, year: int, township=None, now: datetime | None = None
+) -> dict[int, dict[date, Online]]:
     """Per station id, per month (first day) of `year`: Online. Every station of the county (or of
     `township`) appears with the months it was operating in (or had online seconds); the month tables
-    use this, one call for the whole year."""
+    use this, one call for the whole year. With `now`, a month that has not ended counts up to `now`
+    (see `_clipped`)."""
     start, end = period(year)
-    return _load(county=county, township=township, start=start, end=end, by_month=True)[0]
+    return _load(county=county, township=township, start=start, end=end, by_month=True, now=now)[0]
 
 
 def online_report(
-    *, county, year: int, month: int | None = None, township=None, target_percent: int = TARGET_PERCENT
+    *,
+    county,
+    year: int,
+    month: int | None = None,
+    township=None,
+    target_percent: int = TARGET_PERCENT,
+    now: datetime | None = None,
 ) -> OnlineReport:
-    """The online rate of the county's (or `township`'s) stations in `year` or in one `month` of it."""
+    """The online rate of the county's (or `township`'s) stations in `year` or in one `month` of it.
+    With `now`, a period that has not ended counts up to `now` (month or year to date)."""
     start, end = period(year, month)
-    per_station, township_of = _load(county=county, township=township, start=start, end=end, by_month=False)
+    per_station, township_of = _load(
+        county=county, township=township, start=start, end=end, by_month=False, now=now
+    )
     stations = {sid: months[start] for sid, months in per_station.items()}
     townships: dict[int, Online] = defaultdict(Online)
     total, measured, meeting = Online(), 0, 0
@@ -134,8 +172,9 @@ def online_report(
     )
 
 
-def station_online(*, station, year: int, month: int | None = None) -> Online:
-    """One station's Online in `year` or one `month` of it (two small queries)."""
+def station_online(*, station, year: int, month: int | None = None, now: datetime | None = None) -> Online:
+    """One station's Online in `year` or one `month` of it (three small queries); with `now`, up to
+    `now` when the period has not ended."""
     start, end = period(year, month)
     online = sum(
         StationMonthOnline.objects.filter(
@@ -146,10 +185,37 @@ def station_online(*, station, year: int, month: int | None = None) -> Online:
         StatusChange.objects.filter(station_id=station.pk).values_list("effective_at", "pk", "to_status")
     )
     ranges = history.operating_day_ranges(station)
+    if now is not None and epoch(now) < day_start(end):
+        now_s = epoch(now)
+        return _clipped(station, ranges, start, end, online, now_s, _ahead([station.pk], now_s)[station.pk])
     return Online(online, operating_day_count(ranges, start, end) * window_seconds(station))
 
 
-def _load(*, county, township, start: date, end: date, by_month: bool):
+def _ahead(station_ids: list[int], now: int) -> dict[int, list[tuple[int, int]]]:
+    """Per station, its spans that end after epoch second `now` (at most a couple: the latest, or two
+    when a terminal's clock runs fast), by the (station, end) index."""
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    moment = datetime.fromtimestamp(now, UTC)
+    for i in range(0, len(station_ids), 500):
+        for sid, s, e in OnlineSpan.objects.filter(
+            station_id__in=station_ids[i : i + 500], end__gt=moment
+        ).values_list("station_id", "start", "end"):
+            out[sid].append((epoch(s), epoch(e)))
+    return out
+
+
+def _clipped(hours, ranges, start: date, end: date, online: int, now: int, ahead: list) -> Online:
+    """Online over [start, end) counted up to epoch second `now` (a period not yet over): the opening
+    seconds elapsed by `now`, and the online seconds less the parts of the spans `ahead` (those ending
+    after `now`) that lie after `now` (a beat vouches for the 5 minutes after it, and a terminal clock
+    may run fast). Exact: the rollups hold exactly what the spans cover, second by second."""
+    first, stop = day_start(start), day_start(end)
+    opening = windowed_seconds(hours, ranges, first, min(now, stop)) if first < now else 0
+    after = sum(windowed_seconds(hours, ranges, max(now, first, s), min(e, stop)) for s, e in ahead)
+    return Online(online - after, opening)
+
+
+def _load(*, county, township, start: date, end: date, by_month: bool, now: datetime | None = None):
     """({station id: {month or start: Online}}, {station id: township id}) for [start, end)."""
     stations = Station.objects.filter(county=county)
     months_online = StationMonthOnline.objects.filter(county=county, month__gte=start, month__lt=end)
@@ -158,6 +224,9 @@ def _load(*, county, township, start: date, end: date, by_month: bool):
         stations = stations.filter(township=township)
         months_online = months_online.filter(township=township)
         changes = changes.filter(station__township=township)
+    now_s = None if now is None or epoch(now) >= day_start(end) else epoch(now)
+    station_rows = list(stations.values_list("id", "township_id", "opens_at", "closes_at"))
+    ahead = _ahead([r[0] for r in station_rows], now_s) if now_s is not None else {}
     online: dict[int, dict[date, int]] = defaultdict(dict)
     for sid, month, seconds in months_online.values_list("station_id", "month", "online_seconds"):
         online[sid][month if by_month else start] = online[sid].get(month if by_month else start, 0) + seconds
@@ -167,19 +236,22 @@ def _load(*, county, township, start: date, end: date, by_month: bool):
     buckets = [(m, min(_next(m), end)) for m in _months(start, end)] if by_month else [(start, end)]
     out: dict[int, dict[date, Online]] = {}
     township_of: dict[int, int] = {}
-    for sid, township_id, opens_at, closes_at in stations.values_list(
-        "id", "township_id", "opens_at", "closes_at"
-    ):
+    for sid, township_id, opens_at, closes_at in station_rows:
         hours = _Hours(opens_at, closes_at)
         per_window = window_seconds(hours)
         ranges = StatusHistory.from_rows(rows_by_station.get(sid, ())).operating_day_ranges(hours)
         mine = online.get(sid, {})
         cells = {}
         for b_start, b_end in buckets:
-            opening = operating_day_count(ranges, b_start, b_end) * per_window if ranges else 0
             seconds = mine.get(b_start, 0)
-            if opening or seconds:
-                cells[b_start] = Online(seconds, opening)
+            if now_s is not None and now_s < day_start(b_end):
+                cell = _clipped(hours, ranges, b_start, b_end, seconds, now_s, ahead.get(sid, ()))
+            else:
+                cell = Online(
+                    seconds, operating_day_count(ranges, b_start, b_end) * per_window if ranges else 0
+                )
+            if cell.opening_seconds or cell.online_seconds:
+                cells[b_start] = cell
         if cells:
             out[sid] = cells
             township_of[sid] = township_id
@@ -188,3 +260,92 @@ def _load(*, county, township, start: date, end: date, by_month: bool):
 
 def _next(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+# --- the terminals register: one row per station in the user's scope --------------------------------
+
+
+@dataclass
+class TerminalRow:
+    """A station, its terminal (None when it has none), its last heartbeat and its Online in the period
+    (None when it was not operating on any day of it)."""
+
+    station: Station
+    terminal: object
+    last_heartbeat: datetime | None
+    online: Online | None
+    target_percent: int = TARGET_PERCENT
+
+    @property
+    def meets(self) -> bool | None:
+        return None if self.online is None else self.online.meets(self.target_percent)
+
+    def order(self) -> tuple:
+        """Shortfalls first (lowest rate first, compared exactly), then stations meeting the target, then
+        stations not operating in the period; ties by station code."""
+        if self.online is None or not self.online.opening_seconds:
+            return (2, Fraction(0), self.station.code)
+        rate = Fraction(self.online.online_seconds, self.online.opening_seconds)
+        return (0 if not self.meets else 1, rate, self.station.code)
+
+
+def terminal_rows(
+    *, user, county, year: int, month: int, now: datetime | None = None, target_percent: int = TARGET_PERCENT
+) -> list[TerminalRow]:
+    """The stations of `county` that `user` may see, with terminal, last heartbeat and online rate in the
+    month (up to `now` if given), shortfalls first. Four queries: stations with their terminal and last span end (one indexed
+    look-up per station), and the report's three."""
+    from xiangcun.network.selectors import station_list
+    from xiangcun.stations.uptime import COVER
+
+    last_end = OnlineSpan.objects.filter(station=OuterRef("pk")).order_by("-end").values("end")[:1]
+    stations = (
+        station_list(user=user)
+        .filter(county=county)
+        .select_related("terminal")
+        .annotate(last_end=Subquery(last_end))
+        .order_by("code")
+    )
+    report = online_report(county=county, year=year, month=month, target_percent=target_percent, now=now)
+    rows = []
+    for station in stations:
+        terminal = getattr(station, "terminal", None)
+        last = None if station.last_end is None else station.last_end - COVER
+        rows.append(TerminalRow(station, terminal, last, report.stations.get(station.pk), target_percent))
+    rows.sort(key=TerminalRow.order)
+    return rows
+
+
+def station_days(
+    *, station, start: date, end: date, now: datetime | None = None
+) -> list[tuple[date, Online]]:
+    """One station's Online per day of [start, end) from the day rollups, latest first; a day not over
+    at `now` counts up to `now`. Days it was not operating have no opening seconds."""
+    from datetime import timedelta
+
+    from xiangcun.reporting.models import StationDayOnline
+
+    online = dict(
+        StationDayOnline.objects.filter(
+            county_id=station.county_id, station_id=station.pk, day__gte=start, day__lt=end
+        ).values_list("day", "online_seconds")
+    )
+    history = StatusHistory.from_rows(
+        StatusChange.objects.filter(station_id=station.pk).values_list("effective_at", "pk", "to_status")
+    )
+    ranges = history.operating_day_ranges(station)
+    now_s = None if now is None else epoch(now)
+    ahead = _ahead([station.pk], now_s)[station.pk] if now_s is not None else []
+    out = []
+    day = end - timedelta(days=1)
+    while day >= start:
+        following = day + timedelta(days=1)
+        if now_s is not None and now_s < day_start(following):
+            cell = _clipped(station, ranges, day, following, online.get(day, 0), now_s, ahead)
+        else:
+            cell = Online(
+                online.get(day, 0), operating_day_count(ranges, day, following) * window_seconds(station)
+            )
+        out.append((day, cell))
+        day -= timedelta(days=1)
+    return out

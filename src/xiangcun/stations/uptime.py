@@ -35,10 +35,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xiangcun.core.db import write_lock
 from xiangcun.network.choices import SiteStatus
 from xiangcun.network.models import StatusChange
 from xiangcun.reporting.models import StationDayOnline, StationMonthOnline
@@ -213,6 +214,28 @@ def operating_days(station, changes, start: date, end: date) -> list[date]:
     return days
 
 
+def in_ranges(day: int, ranges: list[tuple[int, int | None]]) -> bool:
+    """Is local day number `day` in the operating `ranges` (from `operating_day_ranges`)?"""
+    return any(first <= day and (stop is None or day < stop) for first, stop in ranges)
+
+
+def day_start(d: date) -> int:
+    """Epoch seconds of local (Beijing) midnight at the start of `d`."""
+    return _date_day(d) * DAY - LOCAL_OFFSET
+
+
+def epoch(moment: datetime) -> int:
+    """Whole epoch seconds of an aware datetime."""
+    return _epoch(moment)
+
+
+def windowed_seconds(station, ranges: list[tuple[int, int | None]], start: int, end: int) -> int:
+    """Seconds of [start, end) (epoch seconds) inside the station's opening windows on its operating
+    days (`ranges`): a part of the online-rate denominator, or of a span's contribution to the numerator."""
+    opens, closes = _hours_s(station)
+    return sum(s for d, s in _window_overlaps(opens, closes, start, end) if in_ranges(d, ranges))
+
+
 def opening_seconds(station, changes, start: date, end: date) -> int:
     """Seconds of opening hours on the station's operating days in [start, end): the online-rate
     denominator. `changes`: its StatusChange rows or a `StatusHistory`."""
@@ -237,55 +260,56 @@ class InvalidBeats(ValidationError):
         super().__init__({"beats": [f"[{i}] {message}" for i, message in sorted(by_index.items())]})
 
 
-def _seconds(value) -> int:
-    """Epoch seconds of a timestamp read with a raw cursor: aware on PostgreSQL; naive UTC, or text for
-    computed columns, on SQLite."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return _epoch(value)
-
-
 class _Sql:
     """The recorder's statements for one database vendor and parameter style ("%s" for Django's
     cursors, "?" for a raw sqlite3 cursor). Built once per process; only table and column names from
-    the models are formatted in, values are always parameters."""
+    the models are formatted in, values are always parameters. Timestamps are read as whole epoch
+    seconds computed by the database (no parsing in Python)."""
 
     _cache: dict = {}
 
     @classmethod
-    def get(cls, style: str) -> "_Sql":
-        key = (connection.vendor, style)
-        if key not in cls._cache:
-            cls._cache[key] = cls(style)
-        return cls._cache[key]
+    def get(cls, db, style: str) -> "_Sql":
+        key = (db.vendor, style)
+        sql = cls._cache.get(key)
+        if sql is None:
+            sql = cls._cache[key] = cls(db, style)
+        return sql
 
-    def __init__(self, style: str):
-        qn = connection.ops.quote_name
+    def __init__(self, db, style: str):
+        qn = db.ops.quote_name
         span, change = qn(OnlineSpan._meta.db_table), qn(StatusChange._meta.db_table)
         day, month = qn(StationDayOnline._meta.db_table), qn(StationMonthOnline._meta.db_table)
         end = qn("end")
-        self.vendor = connection.vendor
+        self.vendor = db.vendor
         self.style = style
+        if self.vendor == "sqlite":
+
+            def ep(column: str) -> str:
+                return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        else:
+
+            def ep(column: str) -> str:
+                return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
         last_change = (
             f"FROM {change} c WHERE c.station_id = %s ORDER BY c.effective_at DESC, c.id DESC LIMIT 1"
         )
         statements = {
-            # The latest span (greatest end), the last status change and the first one's date.
-            "load": f"SELECT sp.id, sp.start, sp.{end}, (SELECT c.effective_at {last_change}), "
-            f"(SELECT c.to_status {last_change}), "
-            f"(SELECT MIN(c.effective_at) FROM {change} c WHERE c.station_id = %s) "
-            f"FROM (SELECT 1 AS one) x LEFT JOIN (SELECT id, start, {end} FROM {span} "
-            f"WHERE station_id = %s ORDER BY {end} DESC LIMIT 1) sp ON 1 = 1",
+            # The last status change (when, to what) and the first one's time.
+            "status": f"SELECT (SELECT {ep('c.effective_at')} {last_change}), (SELECT c.to_status {last_change}), "
+            f"(SELECT MIN({ep('c.effective_at')}) FROM {change} c WHERE c.station_id = %s)",
+            # The latest span (greatest end).
+            "latest": f"SELECT id, {ep('start')}, {ep(end)} FROM {span} WHERE station_id = %s "
+            f"ORDER BY {end} DESC LIMIT 1",
             "insert_span": f"INSERT INTO {span} (county_id, station_id, start, {end}, heartbeats) "
             f"VALUES (%s, %s, %s, %s, %s)",
             "extend_span": f"UPDATE {span} SET {end} = %s, heartbeats = heartbeats + %s WHERE id = %s",
-            "touching": f"SELECT id, start, {end}, heartbeats FROM {span} "
+            "touching": f"SELECT id, {ep('start')}, {ep(end)}, heartbeats FROM {span} "
             f"WHERE station_id = %s AND start <= %s AND {end} >= %s ORDER BY start",
             "set_span": f"UPDATE {span} SET start = %s, {end} = %s, heartbeats = %s WHERE id = %s",
             "delete_span": f"DELETE FROM {span} WHERE id = %s",
-            "history": f"SELECT effective_at, id, to_status FROM {change} WHERE station_id = %s",
+            "history": f"SELECT {ep('effective_at')}, id, to_status FROM {change} WHERE station_id = %s",
             "add_day": f"INSERT INTO {day} (county_id, station_id, day, online_seconds) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (county_id, station_id, day) DO UPDATE SET "
             f"online_seconds = {day}.online_seconds + excluded.online_seconds",
@@ -296,7 +320,9 @@ class _Sql:
         if self.vendor == "postgresql":
             statements["touching"] += " FOR UPDATE"
         for name, sql in statements.items():
-            setattr(self, name, sql.replace("%s", "?") if style == "?" else sql)
+            if style == "?":
+                sql = sql.replace("%%s", "\0").replace("%s", "?").replace("\0", "%s")
+            setattr(self, name, sql)
 
     def moment(self, seconds: int):
         """A timestamp parameter: naive UTC text on SQLite (as Django stores it), aware elsewhere."""
@@ -305,31 +331,34 @@ class _Sql:
 
 
 @contextmanager
-def _write_transaction():
+def _write_transaction(db):
     """A transaction and a DB-API cursor with its `_Sql`.
 
-    On SQLite outside any atomic block (a request in production), the raw sqlite3 connection runs
-    `BEGIN IMMEDIATE … COMMIT` itself: Django's transaction and cursor wrappers cost more than the
-    heartbeat's statements (docs/adr/0004-heartbeat-fast-path.md). Otherwise (PostgreSQL, or inside a
+    On SQLite outside any atomic block (a request in production), under the machine's write lock
+    (`core.db.write_lock`, ADR 0006), the raw sqlite3 connection runs `BEGIN IMMEDIATE … COMMIT`
+    itself: Django's transaction and cursor wrappers cost more than the heartbeat's statements
+    (docs/adr/0004-heartbeat-fast-path.md). Otherwise (PostgreSQL, or inside a
     caller's atomic block, as in most tests) Django's `atomic` and cursor; the statements are the same.
     """
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        connection.ensure_connection()
-        raw = connection.connection
-        cursor = raw.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            yield cursor, _Sql.get("?")
-        except BaseException:
-            raw.rollback()
-            raise
-        else:
-            raw.commit()
-        finally:
-            cursor.close()
+    if db.vendor == "sqlite" and not db.in_atomic_block:
+        db.ensure_connection()
+        raw = db.connection
+        # Writers of this machine queue on the file lock rather than in SQLite's busy handler (ADR 0006).
+        with write_lock():
+            cursor = raw.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor, _Sql.get(db, "?")
+            except BaseException:
+                raw.rollback()
+                raise
+            else:
+                raw.commit()
+            finally:
+                cursor.close()
     else:
-        with transaction.atomic(), connection.cursor() as cursor:
-            yield cursor, _Sql.get("%s")
+        with transaction.atomic(using=db.alias), db.cursor() as cursor:
+            yield cursor, _Sql.get(db, "%s")
 
 
 class _Latest:
@@ -344,20 +373,21 @@ class _Latest:
 class _Recorder:
     """Applies sorted beats (epoch seconds) to one station's spans inside a transaction."""
 
-    def __init__(self, station, cursor, sql: _Sql):
+    def __init__(self, station, cursor, sql: _Sql, status: tuple):
         self.station = station
         self.cursor = cursor
         self.sql = sql
         self.opens, self.closes = _hours_s(station)
         self.per_day: dict[int, int] = defaultdict(int)
         self.history: StatusHistory | None = None
+        last_at, last_status, _first_at = status
+        self.last_change = None if last_at is None else (last_at, last_status)
 
     def load(self) -> None:
-        self.cursor.execute(self.sql.load, (self.station.pk,) * 4)
-        span_id, start, end, last_at, last_status, first_at = self.cursor.fetchone()
-        self.latest = None if span_id is None else _Latest(span_id, _seconds(start), _seconds(end))
-        self.last_change = None if last_at is None else (_seconds(last_at), last_status)
-        self.first_change = None if first_at is None else _seconds(first_at)
+        """Read the station's latest span."""
+        self.cursor.execute(self.sql.latest, (self.station.pk,))
+        row = self.cursor.fetchone()
+        self.latest = None if row is None else _Latest(*row)
 
     def flush(self) -> None:
         """Write the latest span if it changed in memory."""
@@ -406,7 +436,7 @@ class _Recorder:
         between them that it fills."""
         sql, cursor, moment = self.sql, self.cursor, self.sql.moment
         cursor.execute(sql.touching, (self.station.pk, moment(end), moment(at)))
-        touching = [(pk, _seconds(s), _seconds(e), n) for pk, s, e, n in cursor.fetchall()]
+        touching = cursor.fetchall()
         if not touching:
             station = self.station
             cursor.execute(sql.insert_span, (station.county_id, station.pk, moment(at), moment(end), 1))
@@ -434,7 +464,7 @@ class _Recorder:
             return self.last_change[1] == OPERATING
         if self.history is None:  # a day before the latest status change: read the whole history
             self.cursor.execute(self.sql.history, (self.station.pk,))
-            self.history = StatusHistory((_seconds(at), pk, s) for at, pk, s in self.cursor.fetchall())
+            self.history = StatusHistory(self.cursor.fetchall())
         return self.history.at(opening) == OPERATING
 
     def add_online(self) -> int:
@@ -451,6 +481,15 @@ class _Recorder:
         for m, s in per_month.items():
             cursor.execute(self.sql.add_month, (station.county_id, station.township_id, station.pk, m, s))
         return sum(s for _d, s in days)
+
+
+def status_summary(db, station_id: int) -> tuple[int | None, str | None, int | None]:
+    """(time of the last status change, its status, time of the first change) of a station, in epoch
+    seconds (None when it has no status history)."""
+    sql = _Sql.get(db, "%s")
+    with db.cursor() as cursor:
+        cursor.execute(sql.status, (station_id,) * 3)
+        return tuple(cursor.fetchone())
 
 
 def existed_from(station, first_change: int | None) -> int:
@@ -471,9 +510,10 @@ def heartbeats_record(*, station, beats: Sequence[datetime], now: datetime | Non
 
     Heartbeats are machine telemetry, not decisions of a person: they are not audit-logged (the spans
     with their beat counts are the record). One transaction. In the common case (beats in order, each
-    extending the station's latest span) it runs four statements whatever the number of beats: read the
-    latest span and the status changes, update (or insert) the span, add to the day and month rollups.
-    A beat older than the latest span goes through the general merge. On PostgreSQL a per-station
+    extending the station's latest span) it runs five statements whatever the number of beats: read
+    the status changes (before the transaction), read the latest span, update (or insert) it, add to
+    the day and month rollups. `station.status_summary`, if present, saves the first (the heartbeat
+    endpoint reads it with the token). A beat older than the latest span goes through the general merge. On PostgreSQL a per-station
     advisory lock serialises concurrent calls; on SQLite the IMMEDIATE transaction does.
     """
     if len(beats) > MAX_BEATS:
@@ -488,18 +528,22 @@ def heartbeats_record(*, station, beats: Sequence[datetime], now: datetime | Non
     if errors:
         raise InvalidBeats(errors)
     moments = [_epoch(at) for at in beats]
-    with _write_transaction() as (cursor, sql):
+    db = connections[DEFAULT_DB_ALIAS]
+    # The status history is read before the write transaction, which then holds the write lock for the
+    # span and rollup statements only (a status change is a rare, human act; one committed while a
+    # heartbeat is being recorded is ordered after it).
+    status = getattr(station, "status_summary", None) or status_summary(db, station.pk)
+    since = existed_from(station, status[2])
+    early = {i: _("This time is before the station existed.") for i, at in enumerate(moments) if at < since}
+    if early:
+        raise InvalidBeats(early)
+    moments.sort()
+    with _write_transaction(db) as (cursor, sql):
         if sql.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PG_LOCK_CLASS, station.pk & 0x7FFFFFFF))
-        recorder = _Recorder(station, cursor, sql)
+        recorder = _Recorder(station, cursor, sql, status)
         recorder.load()
-        since = existed_from(station, recorder.first_change)
-        early = {
-            i: _("This time is before the station existed.") for i, at in enumerate(moments) if at < since
-        }
-        if early:
-            raise InvalidBeats(early)
-        for at in sorted(moments):
+        for at in moments:
             recorder.beat(at)
         recorder.flush()
         added = recorder.add_online()
@@ -576,7 +620,7 @@ def uptime_rebuild(*, county=None, station=None) -> int:
             for day, seconds in _window_overlaps(opens, closes, s, e):
                 per_day[day] += seconds
         for day, seconds in sorted(per_day.items()):
-            if not any(first <= day and (stop is None or day < stop) for first, stop in ranges):
+            if not in_ranges(day, ranges):
                 continue
             d = _day_date(day)
             day_rows.append(

@@ -33,9 +33,11 @@ COUNTY_PARAM = OpenApiParameter(
 
 
 class OnlineMonthSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM (Beijing time).")
+    month = serializers.CharField(help_text="YYYY-MM (Beijing time); counted from its first day up to now.")
     online_seconds = serializers.IntegerField()
-    opening_seconds = serializers.IntegerField(help_text="Opening hours on the station's operating days.")
+    opening_seconds = serializers.IntegerField(
+        help_text="Seconds of opening hours on the station's operating days, up to now."
+    )
     rate = serializers.FloatField(allow_null=True, help_text="online / opening (0–1); null when not open.")
 
 
@@ -59,8 +61,9 @@ class TerminalIssueInputSerializer(StrictSerializer):
 
 def terminal_status(terminal, station) -> dict:
     """The status document of a station's terminal."""
-    today = timezone.localdate()
-    online = station_online(station=station, year=today.year, month=today.month)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    online = station_online(station=station, year=today.year, month=today.month, now=now)
     last = last_heartbeat(station)
     return {
         "station": station.code,

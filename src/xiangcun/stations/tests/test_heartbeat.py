@@ -261,3 +261,30 @@ def test_the_schema_documents_the_endpoint(superuser):
     assert {"terminalAuth": []} in operation["security"]
     request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][request]["properties"]) == {"at", "beats"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_on_the_raw_connection(county, superuser):
+    """As in production: no atomic block around the request, so on SQLite the recorder runs its own
+    IMMEDIATE transaction on the raw sqlite3 connection (the statements in the "?" style)."""
+    from xiangcun.stations.tests.test_uptime import operating_station
+
+    station = operating_station(county.villages.order_by("code")[0], actor=superuser)
+    token = terminal_issue(actor=superuser, station=station)[1]
+    batch = [bj(2018, 6, 1, 9).isoformat(), bj(2018, 6, 1, 9, 20).isoformat()]
+    assert beat(token, {"beats": batch}).json() == {"recorded": 2, "online_seconds_added": 600}
+    assert beat(token, {"at": bj(2018, 6, 1, 9, 21).isoformat()}).json() == {
+        "recorded": 1,
+        "online_seconds_added": 60,
+    }
+    assert beat(token, {"at": bj(2018, 6, 1, 9, 10).isoformat()}).json() == {
+        "recorded": 1,
+        "online_seconds_added": 300,
+    }
+    assert beat(token, {"at": bj(2017, 6, 1, 9).isoformat()}).status_code == 400
+    assert list(OnlineSpan.objects.values_list("start", "end", "heartbeats").order_by("start")) == [
+        (bj(2018, 6, 1, 9), bj(2018, 6, 1, 9, 5), 1),
+        (bj(2018, 6, 1, 9, 10), bj(2018, 6, 1, 9, 15), 1),
+        (bj(2018, 6, 1, 9, 20), bj(2018, 6, 1, 9, 26), 2),
+    ]
+    assert StationDayOnline.objects.get(station=station).online_seconds == 960
