@@ -22,7 +22,7 @@ import openpyxl
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -49,35 +49,44 @@ class Col:
     width: int | None = None
 
 
-def _cell(sheet, row: int, column: int, value, kind: str) -> None:
-    cell = sheet.cell(row, column)
+def _cell(sheet, value, kind: str) -> WriteOnlyCell:
+    if value is None or value == "":
+        cell = WriteOnlyCell(sheet)
+    elif isinstance(value, str) or kind == TEXT:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        cell.data_type = "s"  # never a formula, never a number
+    else:
+        cell = WriteOnlyCell(sheet, value=value)
     if kind in FORMATS:
         cell.number_format = FORMATS[kind]
-    if value is None or value == "":
-        return
-    if isinstance(value, str) or kind == TEXT:
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-        cell.data_type = "s"  # never a formula, never a number
-        return
-    cell.value = value
+    return cell
 
 
 def _workbook(*, title: str, sheet_name: str, columns: list[Col], rows, properties: dict) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31]
-    sheet.cell(TITLE_ROW, 1, title).font = Font(bold=True, size=13)
+    """An .xlsx of one sheet, streamed (openpyxl's write-only mode: a year's table has ~80,000 cells)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31])
     for j, col in enumerate(columns, start=1):
-        sheet.cell(HEADER_ROW, j, col.header).font = Font(bold=True)
         letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = col.width or WIDTHS[col.kind]
         if col.kind == TEXT:
+            # Cells typed later into this column are text too, so new codes keep their digits.
             sheet.column_dimensions[letter].number_format = "@"
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    heading = WriteOnlyCell(sheet, value=title)
+    heading.font = Font(bold=True, size=13)
+    sheet.append([heading])
+    bold = Font(bold=True)
+    header_cells = []
+    for col in columns:
+        cell = WriteOnlyCell(sheet, value=col.header)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
     n = 0
-    for n, values in enumerate(rows, start=1):
-        for j, (col, value) in enumerate(zip(columns, values, strict=True), start=1):
-            _cell(sheet, HEADER_ROW + n, j, value, col.kind)
-    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    for values in rows:
+        sheet.append([_cell(sheet, value, col.kind) for col, value in zip(columns, values, strict=True)])
+        n += 1
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{HEADER_ROW + n}"
     workbook.properties.title = title
     workbook.properties.creator = "Xiangcun"

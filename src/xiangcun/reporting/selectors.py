@@ -26,7 +26,8 @@ Definitions (the same as the scorecard's, `evaluation.operations`):
   operating count in the period's totals (`total`) but not in its averages. The targets are met when
   the averages reach them, compared exactly (orders ≥ 50 × months, amount ≥ 2,000 × months).
 - Online rate: Σ online seconds ÷ Σ opening seconds over the period (a ratio of sums, not a mean of
-  monthly rates); met when online × 100 ≥ 95 × opening.
+  monthly rates); met when online × 100 ≥ 95 × opening, exactly. Shown in percent rounded *down* to
+  one decimal, so a rate shown as 95.0 % always meets the target.
 - A station that had no station-month in the period (it was not operating) but has entries is listed
   with months = 0 and no judgement (flags null).
 - Ranking: stations that fall short of at least one target first, the fewest targets met first, then
@@ -42,7 +43,7 @@ Definitions (the same as the scorecard's, `evaluation.operations`):
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -200,11 +201,12 @@ class Averages:
 
 
 def rate_percent(online: Online) -> Decimal | None:
-    """The online rate in percent to one decimal (half up), None without opening hours."""
+    """The online rate in percent to one decimal, rounded down (so that 94.96 % shows as 94.9 %, not
+    as a 95.0 % that misses the target); None without opening hours."""
     if not online.opening_seconds:
         return None
     return (Decimal(online.online_seconds) * 100 / online.opening_seconds).quantize(
-        TENTH, rounding=ROUND_HALF_UP
+        TENTH, rounding=ROUND_FLOOR
     )
 
 

@@ -228,3 +228,17 @@ def test_scope(county, other_county, bureau, auditor, other_bureau, operations):
 def test_default_year(county, operations):
     assert selectors.default_year(county) == 2018
     assert selectors.year_choices(county) == [2018, 2017]
+
+
+def test_rates_and_growth_are_exact_at_the_borders():
+    from xiangcun.reporting.online import Online
+
+    # Shown rounded down: a rate that misses 95 % never shows as 95.0 %.
+    assert selectors.rate_percent(Online(9_499, 10_000)) == Decimal("94.9")
+    assert Online(9_499, 10_000).meets(95) is False
+    assert selectors.rate_percent(Online(9_500, 10_000)) == Decimal("95.0")
+    assert Online(9_500, 10_000).meets(95) is True
+    assert selectors.rate_percent(Online(0, 0)) is None
+    assert selectors.growth_percent(Decimal("150"), Decimal("100")) == Decimal("50.0")
+    assert selectors.growth_percent(1, 3) == Decimal("-66.7")
+    assert selectors.growth_percent(5, 0) is None

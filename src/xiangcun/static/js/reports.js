@@ -73,11 +73,13 @@
   });
 
   draw("chart-online", {
-    yAxis: { type: "value", min: function (v) { return Math.max(0, Math.floor(Math.min(v.min, d.target_online) / 5) * 5 - 5); }, max: 100 },
+    yAxis: { type: "value", max: 100, interval: 5,
+             min: function (v) { return Math.max(0, Math.floor(Math.min(v.min, d.target_online) / 5) * 5 - 5); } },
     tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v.toFixed(1) + "%"; } },
     series: [
       { name: thisYear, type: "line", data: d.online_rate, connectNulls: false, itemStyle: { color: "#2e86c1" },
-        markLine: { symbol: "none", silent: true, label: { formatter: L.target + " " + d.target_online + "%" },
+        markLine: { symbol: "none", silent: true,
+                    label: { position: "insideEndTop", formatter: L.target + " " + d.target_online + "%" },
                     lineStyle: { color: "#c0392b", type: "dashed" }, data: [{ yAxis: d.target_online }] } },
       { name: lastYear, type: "line", data: d.online_rate_previous, itemStyle: { color: "#999" }, lineStyle: { type: "dashed" } },
     ],
