@@ -1,6 +1,6 @@
 """Reads on the service network, scoped to the acting user."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -161,19 +161,3 @@ def staff_list(*, user) -> QuerySet:
             | Q(facility__in=facility_list(user=user).values("pk"))
         )
     return qs
-
-
-def staff_counts(*, county, at: date | None = None) -> dict[str, int]:
-    """For the scorecard (R7): people working at the county's centers and stations on day `at`
-    (default today), and how many of them come from registered poor households."""
-    from django.db.models import Count, Q
-    from django.utils import timezone
-
-    from .models import StaffMember
-
-    at = at or timezone.localdate()
-    working = StaffMember.objects.filter(county=county, hired_on__lte=at).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=at)
-    )
-    totals = working.aggregate(staff=Count("id"), poor=Count("id", filter=Q(from_poor_household=True)))
-    return {"staff": totals["staff"], "from_poor_household": totals["poor"]}

@@ -265,17 +265,3 @@ def test_other_county_household_via_api_is_a_field_error(w):
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["household"]
     assert state() == before
-
-
-def test_staff_counts_for_the_scorecard(w):
-    from xiangcun.network.selectors import staff_counts
-
-    staff(w, name="甲", from_poor_household=True, household=w.household)
-    staff(w, name="乙", facility=w.center, hired_on=date(2017, 6, 1), left_on=date(2018, 1, 1))
-    staff(w, name="丙", station=w.s2, hired_on=date(2018, 2, 1), from_poor_household=True)
-    staff(w, actor=w.other_bureau, name="丁", station=w.s3)
-    assert staff_counts(county=w.county, at=date(2017, 2, 1)) == {"staff": 0, "from_poor_household": 0}
-    assert staff_counts(county=w.county, at=date(2017, 12, 31)) == {"staff": 2, "from_poor_household": 1}
-    assert staff_counts(county=w.county, at=date(2018, 1, 1)) == {"staff": 1, "from_poor_household": 1}
-    assert staff_counts(county=w.county) == {"staff": 2, "from_poor_household": 2}
-    assert staff_counts(county=w.other_county) == {"staff": 1, "from_poor_household": 0}
