@@ -86,6 +86,7 @@ def demo(django_db_setup, django_db_blocker):
         demo_delete()
         assert not County.objects.exists() and not User.objects.exists()
         assert not Transaction.objects.exists() and not OnlineSpan.objects.exists()
+        assert not AuditEvent.objects.exists()
 
 
 @pytest.fixture
