@@ -129,6 +129,7 @@ def operations_load(
         actor=admin,
         action="demo.operations_load",
         instance=county,
+        county=county,
         note=(
             f"seed {seed}, scale {scale}: {summary.transactions} ledger entries, {summary.spans} online spans, "
             f"{summary.terminals} terminals, {summary.households} households, {summary.staff} staff, "
@@ -392,7 +393,13 @@ def _terminals(admin: User, county: County, stations: list[OpsStation]) -> int:
             )
         )
     Terminal.objects.bulk_create(rows)
-    audit_record(actor=admin, action="demo.terminals_load", instance=county, note=f"{len(rows)} terminals")
+    audit_record(
+        actor=admin,
+        action="demo.terminals_load",
+        instance=county,
+        county=county,
+        note=f"{len(rows)} terminals",
+    )
     return len(rows)
 
 

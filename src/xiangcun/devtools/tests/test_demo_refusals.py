@@ -121,3 +121,10 @@ def test_demo_delete_refuses_while_a_real_user_belongs_to_the_demo_county():
     assert exc.value.code == "demo_delete_blocked"
     assert "real-auditor" in exc.value.message
     assert County.objects.filter(pk=demo.pk).exists()
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "1.5"])
+def test_a_scale_outside_0_to_1_is_refused_and_writes_nothing(scale):
+    with pytest.raises(CommandError, match="--scale must be more than 0 and at most 1"):
+        run("--scale", scale)
+    assert not County.objects.exists() and not User.objects.exists()
