@@ -61,6 +61,7 @@ class Server:
                 "warning",
                 "--keep-alive",
                 "30",
+                *os.environ.get("GUNICORN_EXTRA", "").split(),
             ],
             cwd=ROOT,
             env=env,

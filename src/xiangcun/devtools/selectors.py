@@ -7,8 +7,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from xiangcun.accounts.models import User
-from xiangcun.network.models import Facility, Station, StatusChange
+from xiangcun.households.models import Household
+from xiangcun.network.models import Facility, StaffMember, Station, StatusChange
 from xiangcun.regions.models import County, Township, Village
+from xiangcun.reporting.models import StationMonth, StationMonthOnline
+from xiangcun.stations.models import DailyReconciliation, ServiceCompany, StationCharge, Terminal
 
 
 def non_demo_data() -> list[str]:
@@ -107,6 +110,69 @@ def demo_digest() -> str:
             .values_list(
                 "username", "role", "is_superuser", "county__code", "township__code", "station__code"
             )
+        ),
+    }
+    payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def operations_digest() -> str:
+    """SHA-256 over what the operations simulator decided for the demo county, through its rollups
+    (ledger totals per station, month and kind; online seconds per station and month) and the smaller
+    tables in full. Row ids and recording times are left out: reloading a seed gives the same digest."""
+    county = County.objects.get(is_demo=True)
+    data = {
+        "ledger": list(
+            StationMonth.objects.filter(county=county)
+            .order_by("station__code", "month", "kind")
+            .values_list(
+                "station__code", "month", "kind", "count", "amount", "fee", "void_count", "void_amount"
+            )
+        ),
+        "online": list(
+            StationMonthOnline.objects.filter(county=county)
+            .order_by("station__code", "month")
+            .values_list("station__code", "month", "online_seconds")
+        ),
+        "households": list(
+            Household.objects.filter(county=county)
+            .order_by("code")
+            .values_list("code", "village__code", "head_name", "members", "status")
+        ),
+        "staff": list(
+            StaffMember.objects.filter(county=county)
+            .order_by("facility__code", "station__code", "name", "position", "hired_on")
+            .values_list(
+                "facility__code",
+                "station__code",
+                "name",
+                "position",
+                "phone",
+                "household__code",
+                "from_poor_household",
+                "hired_on",
+                "left_on",
+            )
+        ),
+        "charges": list(
+            StationCharge.objects.filter(county=county)
+            .order_by("charged_on", "station__code", "kind")
+            .values_list("station__code", "charged_on", "kind", "amount", "charged_by", "note")
+        ),
+        "reconciliations": list(
+            DailyReconciliation.objects.filter(county=county)
+            .order_by("station__code", "day", "kind")
+            .values_list(
+                "station__code", "day", "kind", "ledger_count", "ledger_total", "statement_total", "note"
+            )
+        ),
+        "companies": list(
+            ServiceCompany.objects.filter(county=county)
+            .order_by("name")
+            .values_list("name", *ServiceCompany.OFFER_FIELDS)
+        ),
+        "terminals": list(
+            Terminal.objects.filter(county=county).order_by("serial").values_list("station__code", "serial")
         ),
     }
     payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)

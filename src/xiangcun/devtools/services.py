@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils.translation import gettext as _
 
@@ -18,14 +18,32 @@ from xiangcun.accounts.choices import Role
 from xiangcun.accounts.models import User
 from xiangcun.accounts.services import user_create
 from xiangcun.core.errors import ApplicationError
+from xiangcun.households.models import Household
 from xiangcun.network import services as network_services
 from xiangcun.network.checks import is_compliant
-from xiangcun.network.models import Facility, Station
+from xiangcun.network.models import Facility, StaffMember, Station
 from xiangcun.network.selectors import station_compliance
 from xiangcun.regions.choices import FactSource
 from xiangcun.regions.models import County, Township, Village
 from xiangcun.regions.services import county_load_divisions, township_update, village_update
+from xiangcun.reporting.models import (
+    CountyMonth,
+    StationDayOnline,
+    StationMonth,
+    StationMonthOnline,
+    TownshipMonth,
+)
+from xiangcun.stations.models import (
+    DailyReconciliation,
+    OnlineSpan,
+    ServiceCompany,
+    StationCharge,
+    Terminal,
+    Transaction,
+    TransactionEvent,
+)
 
+from .operations import OperationsSummary, operations_load
 from .selectors import non_demo_data
 from .simulation import CountyInput, DemoPlan, SitePlan, TownshipInput, VillageInput, simulate
 from .users import (
@@ -64,6 +82,7 @@ class DemoSummary:
     seed: int
     plan: DemoPlan
     users: list[User] = field(default_factory=list)
+    operations: OperationsSummary | None = None
 
 
 def county_input(county: County) -> CountyInput:
@@ -85,8 +104,11 @@ def county_input(county: County) -> CountyInput:
     )
 
 
-def demo_load(*, seed: int, reset: bool = False, progress: Progress | None = None) -> DemoSummary:
-    """Load the demo county (Daming's real divisions, simulated facts, network and users) for `seed`.
+def demo_load(
+    *, seed: int, reset: bool = False, progress: Progress | None = None, scale: float = 1.0
+) -> DemoSummary:
+    """Load the demo county (Daming's real divisions, simulated facts, network and users) for `seed`,
+    with two years of station operations (`devtools.operations`; `scale` multiplies the ledger volume).
 
     With `reset`, the demo county and the demo users are deleted first (in the same transaction).
     Raises ApplicationError: `non_demo_data` if any non-demo county, facility or station exists,
@@ -131,12 +153,13 @@ def demo_load(*, seed: int, reset: bool = False, progress: Progress | None = Non
         _load_facilities(admin, county, plan, progress)
         _load_stations(admin, county, plan, progress)
         users = _load_users(admin, county, plan, progress)
+        operations = operations_load(admin=admin, county=county, plan=plan, progress=progress, scale=scale)
         # One password hash for all demo users (a deliberately slow hash takes ~0.5 s each; the
         # password is public anyway), set once they all exist.
         User.objects.filter(pk__in=[admin.pk, *(u.pk for u in users)]).update(
             password=make_password(DEMO_PASSWORD)
         )
-    return DemoSummary(county=county, seed=seed, plan=plan, users=[admin, *users])
+    return DemoSummary(county=county, seed=seed, plan=plan, users=[admin, *users], operations=operations)
 
 
 @transaction.atomic
@@ -154,6 +177,7 @@ def demo_delete() -> None:
         )
     User.objects.filter(is_demo=True).delete()
     for county in County.objects.filter(is_demo=True):
+        _delete_operations(county)
         try:
             # Townships and villages are PROTECTed against deletion while referenced, so the
             # referencing rows go first.
@@ -166,6 +190,28 @@ def demo_delete() -> None:
             raise _blocked(exc.protected_objects) from exc
         except RestrictedError as exc:
             raise _blocked(exc.restricted_objects) from exc
+
+
+def _delete_operations(county: County) -> None:
+    """Delete the county's operations first: the big tables with one DELETE each (the ORM would load
+    every row to cascade), then the rows that protect stations, villages and households."""
+    qn = connection.ops.quote_name
+    big = (
+        TransactionEvent,
+        Transaction,
+        OnlineSpan,
+        StationDayOnline,
+        StationMonthOnline,
+        StationMonth,
+        TownshipMonth,
+        CountyMonth,
+    )
+    with connection.cursor() as cursor:
+        for model in big:
+            # Only a table name from the models is formatted in; the county id is a parameter.
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE county_id = %s", [county.pk])  # noqa: S608
+    for model in (DailyReconciliation, StationCharge, Terminal, ServiceCompany, StaffMember, Household):
+        model.objects.filter(county=county).delete()
 
 
 def _blocked(objects) -> ApplicationError:

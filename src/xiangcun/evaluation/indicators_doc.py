@@ -89,8 +89,25 @@ def render_markdown(computed: set[str]) -> str:
         f"{len(registry.INDICATORS)} indicators, {len(computed)} computed; "
         f"{sum(rows.values())} transcribe the standard's {len(registry.STANDARD_ROWS)} rows.",
         "",
+        "## How the station-operation indicators are computed",
+        "",
+        "From `src/xiangcun/evaluation/operations.py`:",
+        "",
+        *operations_definitions(),
+        "",
     ]
     return "\n".join(lines)
+
+
+def operations_definitions() -> list[str]:
+    """The definitions part of the `operations` module's docstring (after its first paragraph)."""
+    from . import operations
+
+    text = operations.__doc__.split("Definitions (also in docs/indicators.md):", 1)[1]
+    return [
+        line.strip() if not line.startswith("  ") else "  " + line.strip()
+        for line in text.strip().splitlines()
+    ]
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """The scorecard: every indicator of the registry, valued for one county at the end of one year.
 
 `build_scorecard(county=..., year=...)` reads the network once (`network.selectors.coverage_counts`,
-the status history, the standards check) and judges each indicator:
+the status history, the standards check) and the monthly rollups of station operations once
+(`evaluation.operations`), and judges each indicator:
 
 - `met` / `not_met` only for data-measured indicators whose inputs exist, compared exactly
   (ratios as fractions, so 49.96 % is not ≥ 50 % even though it shows as 50.0);
 - `not_measured` for everything else: indicators measured from uploaded evidence, and data
-  indicators whose module (stations, funds, training …) does not exist yet. Never `met`.
+  indicators whose module (funds, training …) does not exist yet. Never `met`.
 - Where a fact is unknown (a township's express outlet, a village's population, poverty or
   broadband), unknowns count as "no": an indicator is `met` only when that is provable, and the
   reason says how many facts are missing.
@@ -18,14 +19,12 @@ current values are used for every year.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Value, When
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from xiangcun.core.errors import ApplicationError
@@ -37,10 +36,22 @@ from xiangcun.network.standard import STANDARDS, STATION_LARGE_VILLAGE_POPULATIO
 from xiangcun.regions.choices import FactSource
 from xiangcun.regions.models import County, Village
 
-from . import registry
-from .choices import STATUS_COLOURS, IndicatorStatus
-from .links import register_url, with_county
+from . import operations, registry
+from .links import register_url
 from .registry import Indicator
+from .results import (  # noqa: F401 (re-exported: the scorecard's public names)
+    UNIT_LABELS,
+    IndicatorResult,
+    Scorecard,
+    VetoResult,
+    _count,
+    _module_reason,
+    _name,
+    _not_measured,
+    _ratio,
+    format_target,
+    percent,
+)
 
 # The program's county is in China: a year ends at midnight Beijing time whatever the server's zone.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,154 +66,6 @@ PLANNED_UNITS = {
     FacilityKind.COUNTY_WAREHOUSE: STANDARDS[FacilityKind.COUNTY_WAREHOUSE].target_count,
     FacilityKind.TOWNSHIP_CENTER: STANDARDS[FacilityKind.TOWNSHIP_CENTER].target_count,
 }
-
-UNIT_LABELS = {
-    "%": "%",
-    "count": gettext_lazy("count"),
-    "persons": gettext_lazy("persons"),
-    "person-times": gettext_lazy("person-times"),
-    "yuan/year": gettext_lazy("yuan/year"),
-    "yuan/station/month": gettext_lazy("yuan/station/month"),
-    "orders/station/month": gettext_lazy("orders/station/month"),
-    "days": gettext_lazy("days"),
-    "working days": gettext_lazy("working days"),
-    "date": gettext_lazy("date"),
-    "": "",
-}
-COMPARATOR_SYMBOLS = {">=": "≥", "<=": "≤", "==": "="}
-
-
-# --- results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorResult:
-    """One indicator's value on the scorecard. `name` is in the active language; `numerator` and
-    `denominator` are set for every ratio (value = numerator / denominator in %, 1 decimal);
-    `link` is the register page listing the rows behind the value ("" when there is none)."""
-
-    indicator: Indicator
-    name: str
-    status: str
-    value: int | Decimal | None = None
-    numerator: int | None = None
-    denominator: int | None = None
-    link: str = ""
-    reason: str = ""
-
-    id = property(lambda self: self.indicator.id)
-    ref = property(lambda self: self.indicator.ref)
-    name_zh = property(lambda self: self.indicator.name_zh)
-    name_en = property(lambda self: self.indicator.name_en)
-    target = property(lambda self: self.indicator.target)
-    comparator = property(lambda self: self.indicator.comparator)
-    unit = property(lambda self: self.indicator.unit)
-    measured = property(lambda self: self.indicator.measured)
-
-    @property
-    def unit_label(self) -> str:
-        return str(UNIT_LABELS[self.unit])
-
-    @property
-    def target_display(self) -> str:
-        return format_target(self.indicator)
-
-    @property
-    def value_display(self) -> str:
-        return "—" if self.value is None else str(self.value)
-
-    @property
-    def status_label(self) -> str:
-        return str(IndicatorStatus(self.status).label)
-
-    @property
-    def colour(self) -> str:
-        return STATUS_COLOURS[self.status]
-
-
-@dataclass(frozen=True)
-class VetoResult:
-    """A one-vote-veto item (一票否决): `triggered` True (vetoed), False (provably clear) or None
-    (not measured). Nothing is False without evidence, so today every item is True or None."""
-
-    indicator: Indicator
-    name: str
-    triggered: bool | None
-    reason: str
-    link: str = ""
-
-    id = property(lambda self: self.indicator.id)
-    name_zh = property(lambda self: self.indicator.name_zh)
-    name_en = property(lambda self: self.indicator.name_en)
-
-    @property
-    def badge_status(self) -> str:
-        """The indicator status whose colour the veto badge takes (vetoed red, clear green, else grey)."""
-        if self.triggered is None:
-            return IndicatorStatus.NOT_MEASURED
-        return IndicatorStatus.NOT_MET if self.triggered else IndicatorStatus.MET
-
-    @property
-    def colour(self) -> str:
-        return STATUS_COLOURS[self.badge_status]
-
-
-@dataclass(frozen=True)
-class RequirementGroup:
-    ref: str
-    title: str
-    results: list[IndicatorResult]
-
-
-@dataclass
-class Scorecard:
-    county: County
-    year: int
-    as_of: datetime
-    indicators: list[IndicatorResult] = field(default_factory=list)
-    veto: list[VetoResult] = field(default_factory=list)
-
-    def result(self, indicator_id: str) -> IndicatorResult:
-        return next(r for r in self.indicators if r.id == indicator_id)
-
-    def by_requirement(self) -> list[RequirementGroup]:
-        """Results grouped by requirement R1…R13, in registry order within each."""
-        zh = _is_chinese()
-        groups = []
-        for ref, (title_zh, title_en) in registry.REQUIREMENTS.items():
-            results = [r for r in self.indicators if r.indicator.requirement == ref]
-            if results:
-                groups.append(RequirementGroup(ref, title_zh if zh else title_en, results))
-        return groups
-
-    def summary(self) -> dict[str, int]:
-        """Status → number of indicators, for every status (zero included)."""
-        counts = dict.fromkeys(IndicatorStatus.values, 0)
-        for r in self.indicators:
-            counts[r.status] += 1
-        return counts
-
-    def summary_badges(self) -> list[dict]:
-        """For each status in order: its value, label, colour and number of indicators."""
-        counts = self.summary()
-        return [
-            {"status": s.value, "label": s.label, "colour": STATUS_COLOURS[s], "count": counts[s.value]}
-            for s in IndicatorStatus
-        ]
-
-    @property
-    def vetoed(self) -> bool:
-        return any(v.triggered for v in self.veto)
-
-    def with_county_in_links(self) -> "Scorecard":
-        """A copy whose links name the county (for superusers, whose registers show every county)."""
-        code = self.county.code
-        return replace(
-            self,
-            indicators=[replace(r, link=with_county(r.link, code)) for r in self.indicators],
-            veto=[replace(v, link=with_county(v.link, code)) for v in self.veto],
-        )
-
 
 # --- the network as of a date -------------------------------------------------------------------
 
@@ -296,80 +159,6 @@ class NetworkFacts:
 
     def facilities_operating(self, facility_ids: set[int], kind: str) -> int:
         return sum(1 for pk in facility_ids if pk in self.facilities and self.facilities[pk].kind == kind)
-
-
-# --- judging ------------------------------------------------------------------------------------
-
-
-def _meets(indicator: Indicator, value) -> bool:
-    target, comparator = indicator.target, indicator.comparator
-    if comparator == ">=":
-        return value >= target
-    if comparator == "<=":
-        return value <= target
-    if comparator == "==":
-        return value == target
-    if comparator == "between":
-        low, high = target
-        return low <= value <= high
-    return bool(value)
-
-
-def percent(numerator: int, denominator: int) -> Decimal:
-    """numerator / denominator in %, rounded half up to 1 decimal (2/6 → 33.3, 4/6 → 66.7)."""
-    return (Decimal(100 * numerator) / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def _name(indicator: Indicator) -> str:
-    return indicator.name_zh if _is_chinese() else indicator.name_en
-
-
-def _is_chinese() -> bool:
-    return (get_language() or "").lower().startswith("zh")
-
-
-def _not_measured(indicator: Indicator, reason: str, link: str = "") -> IndicatorResult:
-    return IndicatorResult(
-        indicator, _name(indicator), IndicatorStatus.NOT_MEASURED, link=link, reason=reason
-    )
-
-
-def _count(indicator: Indicator, value: int, *, link: str = "", reason: str = "") -> IndicatorResult:
-    status = IndicatorStatus.MET if _meets(indicator, value) else IndicatorStatus.NOT_MET
-    return IndicatorResult(indicator, _name(indicator), status, value=value, link=link, reason=reason)
-
-
-def _ratio(
-    indicator: Indicator,
-    numerator: int,
-    denominator: int,
-    *,
-    link: str = "",
-    reason: str = "",
-    provable: bool = True,
-) -> IndicatorResult:
-    """A percentage judged exactly; with `provable` False (facts missing) it can be at best not_met."""
-    meets = _meets(indicator, Fraction(100 * numerator, denominator))
-    status = IndicatorStatus.MET if meets and provable else IndicatorStatus.NOT_MET
-    return IndicatorResult(
-        indicator,
-        _name(indicator),
-        status,
-        value=percent(numerator, denominator),
-        numerator=numerator,
-        denominator=denominator,
-        link=link,
-        reason=reason,
-    )
-
-
-def _module_reason(indicator: Indicator) -> str:
-    if indicator.measured == "evidence":
-        # Evidence upload and assessment (status `manual`) come with a later version of this app.
-        return _("Not measured yet: needs evidence assessed by a person (evidence upload is not built yet).")
-    return _("Not measured yet: needs data from the %(module)s module, to come.") % {
-        "module": indicator.module
-    }
 
 
 # --- the network indicators ---------------------------------------------------------------------
@@ -679,7 +468,7 @@ def _veto(ind: Indicator, facts: NetworkFacts) -> VetoResult:
 
 def computed_ids() -> set[str]:
     """Ids of the indicators and veto items this version computes from data."""
-    return set(COMPUTED) | set(COMPUTED_VETO)
+    return set(COMPUTED) | set(operations.COMPUTED) | set(COMPUTED_VETO)
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -721,31 +510,27 @@ def build_scorecard(*, county: County | str | int, year: int) -> Scorecard:
     """Every indicator of the registry for `county` as of the end of `year` (Asia/Shanghai).
 
     Raises ApplicationError for an unknown county (code `unknown_county`, status 404) or a year
-    outside 2015–2100 (code `invalid_year`). Reads the network once, whatever the number of indicators.
+    outside 2015–2100 (code `invalid_year`). Reads the network and the rollups once each, whatever the
+    number of indicators; never the raw ledger.
     """
     year = validate_year(year)
     county = resolve_county(county)
     as_of = year_end(year)
     facts = NetworkFacts(county=county, as_of=as_of)
+    ops = operations.OperationsFacts(county=county, year=year, as_of=as_of)
     results = []
     for ind in registry.scored():
-        compute = COMPUTED.get(ind.id)
-        results.append(compute(ind, facts) if compute else _not_measured(ind, _module_reason(ind)))
+        if ind.id in COMPUTED:
+            results.append(COMPUTED[ind.id](ind, facts))
+        elif ind.id in operations.COMPUTED:
+            results.append(operations.COMPUTED[ind.id](ind, ops))
+        else:
+            results.append(_not_measured(ind, _module_reason(ind)))
     veto = [_veto(ind, facts) for ind in registry.veto_items()]
     return Scorecard(county=county, year=year, as_of=as_of, indicators=results, veto=veto)
 
 
 # --- output -------------------------------------------------------------------------------------
-
-
-def format_target(ind: Indicator) -> str:
-    """The target as people read it: "≥ 50", "5–10", "≤ 2018-01-31", "yes"."""
-    target = ind.target
-    if ind.comparator == "bool":
-        return _("yes")
-    if ind.comparator == "between":
-        return f"{target[0]}–{target[1]}"
-    return f"{COMPARATOR_SYMBOLS[ind.comparator]} {target}"
 
 
 def _json_number(value):
@@ -765,8 +550,9 @@ def _json_target(target):
 
 def scorecard_to_dict(scorecard: Scorecard) -> dict:
     """The scorecard's JSON (CLI and API): `name` is the Chinese name (`name_en` beside it);
-    `numerator`/`denominator` are integers for every ratio and null otherwise; `value` is a number
-    (a percentage with one decimal for ratios) or null when not measured; `target` is a number,
+    `numerator`/`denominator` are numbers for every ratio and average (counts, seconds, or yuan) and null
+    otherwise; `value` is a number (a percentage with one decimal for ratios), true/false for a yes/no
+    requirement, or null when not measured; `target` is a number,
     [low, high], true (a yes/no requirement) or an ISO date (done by then)."""
     return {
         "county": scorecard.county.code,
@@ -782,8 +568,8 @@ def scorecard_to_dict(scorecard: Scorecard) -> dict:
                 "value": _json_number(r.value),
                 "unit": r.unit,
                 "status": r.status,
-                "numerator": r.numerator,
-                "denominator": r.denominator,
+                "numerator": _json_number(r.numerator),
+                "denominator": _json_number(r.denominator),
                 "reason": r.reason,
             }
             for r in scorecard.indicators

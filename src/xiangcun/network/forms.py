@@ -344,3 +344,113 @@ class TransitionForm(forms.Form):
     @property
     def targets(self) -> list[tuple[str, str]]:
         return list(self.fields["to_status"].choices)
+
+
+# ==================================================================================================
+# staff (ledger helper's block)
+# ==================================================================================================
+
+
+class WorkplaceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class StaffFilterForm(FilterForm):
+    """`?facility=<id>&station=<id>&from_poor_household=&current=&q=`"""
+
+    facility = WorkplaceChoiceField(label=_("Facility"), queryset=Facility.objects.none(), required=False)
+    station = WorkplaceChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    from_poor_household = BoolFilterField(label=_("From a registered poor household"))
+    current = BoolFilterField(label=_("Still working there"))
+
+    field_order = ["q", "facility", "station", "from_poor_household", "current"]
+
+    def __init__(self, data, *, user, **kwargs):
+        from .selectors import facility_list, station_list
+
+        super().__init__(data, user=user, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("Name or position")
+        self.fields["facility"].queryset = facility_list(user=user).order_by("code")
+        self.fields["facility"].empty_label = _("All facilities")
+        self.fields["station"].queryset = station_list(user=user).order_by("code")
+        self.fields["station"].empty_label = _("All stations")
+
+    def apply(self, qs, data):
+        for name in ("facility", "station", "from_poor_household"):
+            if name in data:
+                qs = qs.filter(**{name: data[name]})
+        if "current" in data:
+            qs = qs.filter(left_on__isnull=data["current"])
+        if "q" in data:
+            qs = qs.filter(Q(name__icontains=data["q"]) | Q(position__icontains=data["q"]))
+        return qs
+
+
+class StaffForm(forms.Form):
+    """A staff member's record. The workplace is a facility or a station (exactly one, checked by the
+    service); the household is given by its register number."""
+
+    facility = WorkplaceChoiceField(label=_("Facility"), queryset=Facility.objects.none(), required=False)
+    station = WorkplaceChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    position = forms.CharField(label=_("Position"), max_length=50, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    from_poor_household = forms.BooleanField(
+        label=_("From a registered poor household"),
+        required=False,
+        help_text=_("R7: people from registered poor households are hired first."),
+    )
+    household_code = forms.CharField(
+        label=_("Household register number"),
+        max_length=32,
+        required=False,
+        help_text=_("Optional: the registered poor household, if it is in the register."),
+    )
+    hired_on = forms.DateField(label=_("Hired on"), widget=forms.DateInput(attrs={"type": "date"}))
+    left_on = forms.DateField(
+        label=_("Left on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data=None, *, user, member=None, **kwargs):
+        from .selectors import facility_list, station_list
+
+        if member is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "facility": member.facility_id,
+                "station": member.station_id,
+                "name": member.name,
+                "position": member.position,
+                "phone": member.phone,
+                "from_poor_household": member.from_poor_household,
+                "household_code": member.household.code if member.household_id else "",
+                "hired_on": member.hired_on,
+                "left_on": member.left_on,
+            }
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.fields["facility"].queryset = facility_list(user=user).order_by("code")
+        self.fields["station"].queryset = station_list(user=user).order_by("code")
+
+    def clean_household_code(self):
+        from xiangcun.households.models import Household
+
+        code = self.cleaned_data["household_code"].strip()
+        if not code:
+            return None
+        qs = Household.objects.filter(code=code)
+        if not self.user.is_superuser:
+            qs = qs.filter(county_id=self.user.county_id)
+        household = qs.first()
+        if household is None:
+            raise forms.ValidationError(_("No registered poor household with this number in your county."))
+        return household
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["household"] = data.pop("household_code")
+        if data["household"] is not None:
+            data["from_poor_household"] = True
+        return data

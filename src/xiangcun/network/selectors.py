@@ -1,6 +1,6 @@
 """Reads on the service network, scoped to the acting user."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -131,3 +131,49 @@ def facility_compliance(qs: QuerySet[Facility]) -> dict[int, list]:
     from .checks import facility_findings
 
     return {f.pk: facility_findings(f) for f in qs}
+
+
+# ==================================================================================================
+# staff (ledger helper's block)
+# ==================================================================================================
+
+
+def staff_list(*, user) -> QuerySet:
+    """Staff members the user may see: those of the facilities and stations in their scope; a station's
+    manager (or anyone tied to one station) only that station's staff."""
+    from django.db.models import Q
+
+    from .models import StaffMember
+
+    qs = StaffMember.objects.select_related("facility", "station", "county", "household")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.county_id is None:
+        return qs.none()
+    qs = qs.filter(county_id=user.county_id)
+    if user.station_id is not None:
+        return qs.filter(station_id=user.station_id)
+    if user.township_id is not None:
+        return qs.filter(
+            Q(station__in=station_list(user=user).values("pk"))
+            | Q(facility__in=facility_list(user=user).values("pk"))
+        )
+    return qs
+
+
+def staff_counts(*, county, at: date | None = None) -> dict[str, int]:
+    """For the scorecard (R7): people working at the county's centers and stations on day `at`
+    (default today), and how many of them come from registered poor households."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from .models import StaffMember
+
+    at = at or timezone.localdate()
+    working = StaffMember.objects.filter(county=county, hired_on__lte=at).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=at)
+    )
+    totals = working.aggregate(staff=Count("id"), poor=Count("id", filter=Q(from_poor_household=True)))
+    return {"staff": totals["staff"], "from_poor_household": totals["poor"]}

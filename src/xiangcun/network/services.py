@@ -4,8 +4,9 @@ Every function checks the actor's capability and scope, validates with `full_cle
 StatusChange per transition and an audit event, all in one transaction.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -307,3 +308,149 @@ def _transition(*, actor, site, to_status: str, effective_at: datetime | None, n
         note=note,
     )
     return site
+
+
+# ==================================================================================================
+# staff (ledger helper's block): people working at centers and stations; R7 counts those from
+# registered poor households
+# ==================================================================================================
+
+STAFF_FIELDS = [
+    "facility",
+    "station",
+    "name",
+    "position",
+    "phone",
+    "from_poor_household",
+    "household",
+    "hired_on",
+    "left_on",
+]
+STAFF_TEXT_LIMITS = {"name": 50, "position": 50, "phone": 20}
+STAFF_EARLIEST = date(2000, 1, 1)
+
+
+def _staff_clean(actor, values: dict) -> dict:
+    """Check a staff member's complete values (after applying changes); field errors raise."""
+    from xiangcun.households.models import Household
+
+    errors: dict[str, list] = {}
+    facility, station = values.get("facility"), values.get("station")
+    if (facility is None) == (station is None):
+        message = _("Give either a facility or a station (the one workplace).")
+        errors["station" if facility is None else "facility"] = [message]
+    elif facility is not None and not facility_list(user=actor).filter(pk=facility.pk).exists():
+        errors["facility"] = [_("This facility is outside your scope.")]
+    elif station is not None and not station_list(user=actor).filter(pk=station.pk).exists():
+        errors["station"] = [_("This station is outside your scope.")]
+    for field, limit in STAFF_TEXT_LIMITS.items():
+        value = values.get(field)
+        if not isinstance(value, str):
+            errors[field] = [_("Must be text.")]
+            continue
+        values[field] = value.strip()
+        if len(values[field]) > limit:
+            errors[field] = [_("At most %(n)s characters.") % {"n": limit}]
+    if not values.get("name") and "name" not in errors:
+        errors["name"] = [_("This field is required.")]
+    if not isinstance(values.get("from_poor_household"), bool):
+        errors["from_poor_household"] = [_("Enter true or false.")]
+    today = timezone.localdate()
+    hired_on, left_on = values.get("hired_on"), values.get("left_on")
+    if not isinstance(hired_on, date) or isinstance(hired_on, datetime):
+        errors["hired_on"] = [_("Enter a date.")]
+    elif hired_on < STAFF_EARLIEST or hired_on > today:
+        errors["hired_on"] = [_("Between 2000 and today.")]
+    if left_on is not None:
+        if not isinstance(left_on, date) or isinstance(left_on, datetime):
+            errors["left_on"] = [_("Enter a date.")]
+        elif left_on > today:
+            errors["left_on"] = [_("Must not be in the future.")]
+        elif isinstance(hired_on, date) and left_on < hired_on:
+            errors["left_on"] = [_("Must not be before the day hired.")]
+    household = values.get("household")
+    if household is not None:
+        county_id = (facility or station).county_id if (facility or station) else None
+        if not isinstance(household, Household) or household.county_id != county_id:
+            errors["household"] = [_("A registered poor household of the same county.")]
+        elif values.get("from_poor_household") is False:
+            errors["from_poor_household"] = [_("A linked registered poor household means yes.")]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor,
+    name: str,
+    hired_on: date,
+    facility: Facility | None = None,
+    station: Station | None = None,
+    position: str = "",
+    phone: str = "",
+    from_poor_household: bool = False,
+    household=None,
+    left_on: date | None = None,
+    is_demo: bool = False,
+):
+    """Record a person working at a facility (center, warehouse, township center) or a station."""
+    from .models import StaffMember
+
+    if not has_capability(actor, "network.manage_staff"):
+        raise PermissionDenied(_("You may not manage staff records."))
+    values = _staff_clean(
+        actor,
+        {
+            "facility": facility,
+            "station": station,
+            "name": name,
+            "position": position,
+            "phone": phone,
+            "from_poor_household": from_poor_household,
+            "household": household,
+            "hired_on": hired_on,
+            "left_on": left_on,
+        },
+    )
+    workplace = values["facility"] or values["station"]
+    member = StaffMember.objects.create(county_id=workplace.county_id, is_demo=is_demo, **values)
+    audit_record(
+        actor=actor,
+        action="staff.create",
+        instance=member,
+        changes={f: [None, getattr(member, f)] for f in STAFF_FIELDS},
+    )
+    return member
+
+
+@transaction.atomic
+def staff_update(*, actor, member, **changes):
+    """Change a staff member's record (e.g. the day they left, or their workplace)."""
+    from .selectors import staff_list
+
+    if not has_capability(actor, "network.manage_staff"):
+        raise PermissionDenied(_("You may not manage staff records."))
+    member = lock_in_scope(staff_list(user=actor), member.pk, _("This staff member is outside your scope."))
+    unknown = sorted(set(changes) - set(STAFF_FIELDS))
+    if unknown:
+        raise ValidationError({f: [_("Unknown field.")] for f in unknown})
+    before = snapshot(member, STAFF_FIELDS)
+    values = {f: getattr(member, f) for f in STAFF_FIELDS}
+    values.update(changes)
+    if "facility" in changes and changes["facility"] is not None and "station" not in changes:
+        values["station"] = None  # moving to a facility leaves the station
+    if "station" in changes and changes["station"] is not None and "facility" not in changes:
+        values["facility"] = None
+    values = _staff_clean(actor, values)
+    for field, value in values.items():
+        setattr(member, field, value)
+    workplace = member.facility or member.station
+    if workplace.county_id != member.county_id:
+        raise ValidationError({"station": [_("A staff member stays in their county.")]})
+    member.save()
+    changed = diff(before, snapshot(member, STAFF_FIELDS))
+    if changed:
+        audit_record(actor=actor, action="staff.update", instance=member, changes=changed)
+    return member

@@ -16,4 +16,7 @@ urlpatterns = [
     path("stations/<str:code>/", views.station_detail, name="station_detail"),
     path("stations/<str:code>/edit/", views.station_edit, name="station_edit"),
     path("stations/<str:code>/status/", views.station_transition, name="station_transition"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/new/", views.staff_create, name="staff_create"),
+    path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
 ]

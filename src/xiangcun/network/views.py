@@ -299,3 +299,82 @@ def station_transition(request, code: str):
             messages.success(request, _("Status changed."))
             return redirect("network:station_detail", code=station.code)
     return _station_page(request, station, transition_form=form, status=400)
+
+
+# ==================================================================================================
+# staff (ledger helper's block): people working at centers and stations, R7 flag
+# ==================================================================================================
+
+
+def _staff_or_404(user, pk: int):
+    member = selectors.staff_list(user=user).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+@login_required
+def staff_list(request):
+    """Staff per facility and station, with the "from a registered poor household" flag (R7)."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count, F, Q
+
+    from xiangcun.core.pages import PAGE_SIZE, Register
+
+    from .forms import StaffFilterForm
+
+    user = request.user
+    base = selectors.staff_list(user=user)
+    form = StaffFilterForm(request.GET, user=user)
+    # Facilities first, then stations, each by code (NULL codes last on every database).
+    rows = form.filter(base).order_by(
+        F("facility__code").asc(nulls_last=True), F("station__code").asc(nulls_last=True), "name", "id"
+    )
+    paginator = Paginator(rows, PAGE_SIZE)
+    reg = Register(
+        page=paginator.get_page(request.GET.get("page")), sort="", total=base.count(), count=paginator.count
+    )
+    current = base.filter(left_on__isnull=True).aggregate(
+        n=Count("id"), poor=Count("id", filter=Q(from_poor_household=True))
+    )
+    context = {
+        "form": form,
+        "register": reg,
+        "current": current,
+        "can_manage": has_capability(user, "network.manage_staff"),
+    }
+    return render(request, "network/staff_list.html", context, status=400 if form.errors else 200)
+
+
+def _staff_form_page(request, member=None):
+    from .forms import StaffForm
+
+    user = request.user
+    require_capability(user, "network.manage_staff")
+    form = StaffForm(request.POST or None, user=user, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if member is None:
+                services.staff_create(actor=user, **form.values())
+            else:
+                values = form.values()
+                changes = {k: v for k, v in values.items() if getattr(member, k) != v}
+                if changes:
+                    services.staff_update(actor=user, member=member, **changes)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Staff record saved."))
+            return redirect("network:staff_list")
+    context = {"form": form, "member": member}
+    return render(request, "network/staff_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def staff_create(request):
+    return _staff_form_page(request)
+
+
+@login_required
+def staff_edit(request, pk: int):
+    return _staff_form_page(request, _staff_or_404(request.user, pk))

@@ -1,4 +1,15 @@
-"""Pages of the reporting app: monthly tables, rankings and trends."""
+"""Pages of the reporting app (mounted at /reports/, namespace `reporting`): rankings, trends, exports."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("stations/", views.stations, name="stations"),
+    path("stations/export/", views.stations_export, name="stations_export"),
+    path("stations/<str:code>/ledger/export/", views.station_ledger_export, name="station_ledger_export"),
+    path("townships/", views.townships, name="townships"),
+    path("county/", views.county, name="county"),
+]

@@ -45,6 +45,42 @@ def terminal_list(*, user) -> QuerySet[Terminal]:
     return scope_queryset(qs, user, county="county", township="station__township", station="station")
 
 
+# ==================================================================================================
+# ledger helper's block: daily reconciliations, charges to stations, service companies
+# ==================================================================================================
+
+
+def reconciliation_list(*, user) -> QuerySet:
+    """Daily reconciliations the user may see (a station manager: their station's)."""
+    from .models import DailyReconciliation
+
+    qs = DailyReconciliation.objects.select_related("station", "station__township", "recorded_by")
+    return scope_queryset(qs, user, county="county", township="station__township", station="station")
+
+
+def charge_list(*, user) -> QuerySet:
+    """Charges to stations the user may see; forbidden kinds (deposit, guarantee, equipment) first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .choices import FORBIDDEN_CHARGES
+    from .models import StationCharge
+
+    qs = StationCharge.objects.select_related("station", "station__township", "recorded_by").annotate(
+        is_forbidden=Case(
+            When(kind__in=FORBIDDEN_CHARGES, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    )
+    qs = scope_queryset(qs, user, county="county", township="station__township", station="station")
+    return qs.order_by("-is_forbidden", "-charged_on", "-id")
+
+
+def service_company_list(*, user) -> QuerySet:
+    """The service companies of the user's county (everyone in a county may see them)."""
+    from .models import ServiceCompany
+
+    return scope_queryset(ServiceCompany.objects.select_related("county"), user, county="county")
+
+
 # --- Workbench and station month pages (workbench helper) ----------------------------------------------
 # Reads for the station manager's workbench, the station month view and the entry detail page. Totals
 # come from the StationMonth / StationMonthOnline rollups; only lists of rows read the ledger itself.

@@ -125,18 +125,34 @@ def _moment(value, errors: dict, now: datetime) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        too_early = moment.tzinfo is not None and moment < EARLIEST
+    except (ValueError, OverflowError):
+        # OverflowError: a date at the edge of the calendar (year 1) whose offset leaves it.
         errors["occurred_at"] = [_("Not an ISO 8601 date-time.")]
         return None
     if moment.tzinfo is None:
         errors["occurred_at"] = [_("Give the UTC offset, e.g. 2018-05-01T09:30:00+08:00.")]
-    elif moment < EARLIEST:
+    elif too_early:
         errors["occurred_at"] = [_("Before 2015: not plausible for this program.")]
     elif moment > now + CLOCK_SKEW:
         errors["occurred_at"] = [_("In the future.")]
     else:
         return moment
     return None
+
+
+def _has_nul_or_deep(value, depth: int = 0) -> bool:
+    """Whether a JSON value holds a NUL character anywhere (PostgreSQL's jsonb refuses it) or nests
+    deeper than 20 levels (no real item list does; it would only strain every later reader)."""
+    if depth > 20:
+        return True
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul_or_deep(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul_or_deep(k, depth + 1) or _has_nul_or_deep(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
@@ -189,6 +205,8 @@ def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
         if field == "items":
             if not isinstance(value, list) or len(value) > 100:
                 errors["items"] = [_("A list of at most 100 items.")]
+            elif value and _has_nul_or_deep(value):
+                errors["items"] = [_("Must not contain NUL characters or be nested deeper than 20 levels.")]
             else:
                 clean["items"] = value
         elif field in CHOICE_FIELDS:
@@ -201,6 +219,9 @@ def validate_item(item, now: datetime) -> tuple[str, dict, dict]:
             errors[field] = [_("Must be text.")]
         elif len(value) > TEXT_LIMITS[field]:
             errors[field] = [_("At most %(n)s characters.") % {"n": TEXT_LIMITS[field]}]
+        elif "\x00" in value:
+            # PostgreSQL text cannot hold NUL; refused on every database alike.
+            errors[field] = [_("Must not contain NUL characters.")]
         else:
             clean[field] = value.strip()
     return uuid_text, clean, errors
@@ -287,8 +308,11 @@ def transactions_sync(
         )
     if not rows:
         return results
+    # Rows in UUID order: two requests inserting overlapping batches lock the unique-index entries in
+    # the same order, so on PostgreSQL they queue instead of deadlocking (likewise the rollup rows).
+    stored_as = {row[2]: uuid_text for uuid_text, row in zip(pending, rows, strict=True)}
+    rows.sort(key=lambda row: row[2])
     with write_lock(), transaction.atomic():
-        stored_as = {row[2]: uuid_text for uuid_text, row in zip(pending, rows, strict=True)}
         totals: dict[tuple, list[int]] = {}
         township_id = station.township_id
         for stored in _insert(rows):
@@ -302,7 +326,7 @@ def transactions_sync(
                 sums[0] += 1
                 sums[1] += amount
                 sums[2] += fee
-        ledger_add_station_rows(totals)
+        ledger_add_station_rows(dict(sorted(totals.items())))
     return results
 
 

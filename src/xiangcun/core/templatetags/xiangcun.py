@@ -118,3 +118,11 @@ def excel_actions(context, register_name: str):
         "query": query.urlencode(),
         "can_import": can_import(request.user, register_name),
     }
+
+
+@register.filter
+def can(user, capability: str) -> bool:
+    """`{% if user|can:"stations.manage_terminal" %}`: whether the user holds a capability."""
+    from xiangcun.accounts.permissions import has_capability
+
+    return bool(user and user.is_authenticated and has_capability(user, capability))

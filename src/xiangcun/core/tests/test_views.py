@@ -245,9 +245,32 @@ def test_navigation_links_every_register_and_the_scorecard(county, bureau):
         "/regions/villages/",
         "/network/facilities/",
         "/network/stations/",
+        "/reports/",
+        "/stations/terminals/",
+        "/stations/reconciliation/",
+        "/stations/charges/",
+        "/stations/companies/",
+        "/network/staff/",
         "/evaluation/scorecard/",
     ]
     assert 'href="/" aria-current="page"' in nav
+
+
+@pytest.mark.django_db
+def test_navigation_fits_the_role(county, auditor):
+    from xiangcun.core.testing import make_station, make_user
+    from xiangcun.regions.models import Village
+
+    station = make_station(Village.objects.filter(county=county).first(), status="operating")
+    manager = make_user("station_manager", county, station=station)
+    nav = re.search(r'<nav class="mainnav".*?</nav>', browser(manager).get("/").content.decode(), re.S).group(
+        0
+    )
+    assert 'href="/stations/workbench/"' in nav and "/stations/terminals/" not in nav
+    nav = re.search(r'<nav class="mainnav".*?</nav>', browser(auditor).get("/").content.decode(), re.S).group(
+        0
+    )
+    assert "/stations/workbench/" not in nav and "/stations/terminals/" not in nav
 
 
 @pytest.mark.django_db

@@ -42,6 +42,7 @@ def simulate(county: CountyInput, seed: int) -> DemoPlan:
     with_center = {f.township_code for f in facilities if f.township_code}
     express = village_facts.express_outlets(draws.for_step(seed, "express"), county, seat_code, with_center)
     stations = network.stations(draws.for_step(seed, "stations"), county, villages)
+    stations = network.takeovers(draws.for_step(seed, "takeovers"), stations, villages)
     township_user = next(t.code for t in county.townships if t.code != seat_code)
     return DemoPlan(
         seed=seed,

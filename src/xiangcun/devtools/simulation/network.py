@@ -4,6 +4,7 @@ stations with back-dated status histories and deliberate departures from the sta
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import time, timedelta
 
 from xiangcun.network.choices import FacilityKind, SiteStatus
@@ -37,6 +38,14 @@ OPERATOR = "乡村示范电商运营有限公司（演示）"
 CARRIER_OPERATOR = "示范快递物流有限公司（演示）"
 OPENS = ((time(8, 0), 60), (time(7, 30), 15), (time(8, 30), 15), (time(9, 0), 10))
 CLOSES = ((time(20, 0), 45), (time(19, 0), 20), (time(21, 0), 15), (time(18, 0), 10), (time(18, 30), 10))
+# Stations that took over an existing village shop (a former rural Taobao, postal or supply-and-marketing
+# co-operative service point) and operated through 2017: the 2017 baseline of the ledger.
+TAKEOVER_SHARE = 0.72
+TAKEOVER_NOTES = (
+    "原农村淘宝服务点改造为电商服务站",  # a former rural Taobao service point
+    "原邮政便民服务站改造为电商服务站",  # a former postal service point
+    "原供销社便民店改造为电商服务站",  # a former supply-and-marketing co-operative shop
+)
 SUSPENSION_NOTES = (
     "站长外出务工，暂停营业",  # the manager left to work in the city
     "店面装修，暂停营业",  # the shop is being refitted
@@ -332,3 +341,44 @@ def _station(rng, county, village: VillageInput, townships, facts: VillagePlan, 
         defect=defect,
         transition_notes=notes,
     )
+
+
+def takeovers(
+    rng: random.Random, plans: Sequence[SitePlan], villages: Sequence[VillagePlan]
+) -> tuple[SitePlan, ...]:
+    """Give TAKEOVER_SHARE of the first stations of villages that open (operating or suspended at the
+    end) an earlier history: the program took over an existing shop, refitted in 2016 and operating
+    through 2017. Drawn with probability ∝ √population (larger villages more often had a shop). The
+    other stations keep their 2018 opening; nothing else of the plan changes."""
+    population = {v.code: v.population for v in villages}
+    eligible = [
+        p
+        for p in plans
+        if p.code.endswith("-01") and p.final_status in (SiteStatus.OPERATING, SiteStatus.SUSPENDED)
+    ]
+    chosen = {
+        p.code
+        for p in draws.weighted_sample(
+            rng,
+            eligible,
+            [population[p.village_code] ** 0.5 for p in eligible],
+            round(len(eligible) * TAKEOVER_SHARE),
+        )
+    }
+    out = []
+    for p in plans:
+        if p.code not in chosen:
+            out.append(p)
+            continue
+        created = draws.moment(rng, draws.at(2016, 3, 1), draws.at(2016, 7, 31))
+        built = draws.moment(rng, created + timedelta(days=5), created + timedelta(days=30))
+        opened = draws.moment(rng, built + timedelta(days=7), built + timedelta(days=60))
+        history = [
+            (SiteStatus.PLANNED, created),
+            (SiteStatus.BUILDING, built),
+            (SiteStatus.OPERATING, opened),
+        ]
+        history += [h for h in p.history if h[0] == SiteStatus.SUSPENDED]
+        notes = {**p.transition_notes, SiteStatus.OPERATING: rng.choice(TAKEOVER_NOTES)}
+        out.append(replace(p, history=tuple(history), transition_notes=notes))
+    return tuple(out)

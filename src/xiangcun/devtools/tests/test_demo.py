@@ -1,37 +1,71 @@
 """The demo county, loaded once for this module (seed 1) and checked from every side.
 
-The load takes ~10 s, so it runs once in a module-scoped fixture outside the per-test transactions;
+The load takes ~25 s (with the ledger at 2 % of its size: `--scale 0.02`; test_demo_full.py loads it
+at full size), so it runs once in a module-scoped fixture outside the per-test transactions;
 each test still runs in its own rolled-back transaction, so tests that reset or refuse leave the
 loaded county as it was. The module's tests share one xdist group (one worker, one load).
 """
 
-from collections import Counter
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F, Max, Min, Sum
 from django.utils import translation
 
 from xiangcun.accounts.models import User
 from xiangcun.core.geo import haversine_m
 from xiangcun.core.models import AuditEvent
+from xiangcun.core.money import to_fen
 from xiangcun.core.testing import make_county, make_user
+from xiangcun.devtools.operations import FIRST_DAY, LAST_DAY, operations_job, simulate_operations
 from xiangcun.devtools.placement import CountyMap, Seat
-from xiangcun.devtools.selectors import demo_digest
+from xiangcun.devtools.selectors import demo_digest, operations_digest
 from xiangcun.devtools.services import county_input, demo_delete
 from xiangcun.devtools.simulation import simulate
+from xiangcun.devtools.simulation.calendar import operating_days, status_on
+from xiangcun.devtools.simulation.ledger import Calendar, LedgerTotals, station_ledger
+from xiangcun.devtools.simulation.network import TAKEOVER_SHARE
 from xiangcun.devtools.users import DEMO_PASSWORD
+from xiangcun.households.models import Household
 from xiangcun.network.checks import facility_findings, is_compliant
 from xiangcun.network.choices import SITE_TRANSITIONS
-from xiangcun.network.models import Facility, Station, StatusChange
+from xiangcun.network.models import Facility, StaffMember, Station, StatusChange
 from xiangcun.network.selectors import coverage_counts, station_compliance, station_list
 from xiangcun.regions.models import County, Township, Village
+from xiangcun.reporting.models import (
+    CountyMonth,
+    StationDayOnline,
+    StationMonth,
+    StationMonthOnline,
+    TownshipMonth,
+)
+from xiangcun.reporting.rollups import ledger_rebuild
+from xiangcun.stations.choices import (
+    INITIAL_STATUS,
+    MAX_AMOUNT,
+    TX_TRANSITIONS,
+    VOID_STATUSES,
+    Marketplace,
+    ServiceKind,
+)
+from xiangcun.stations.models import (
+    DailyReconciliation,
+    OnlineSpan,
+    ServiceCompany,
+    StationCharge,
+    Terminal,
+    Transaction,
+)
+from xiangcun.stations.uptime import uptime_rebuild
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.django_db]
 TZ = ZoneInfo("Asia/Shanghai")
+SCALE = "0.02"
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +74,18 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         out, err = StringIO(), StringIO()
         with translation.override("en"):  # module-scoped: runs before the per-test language fixture
-            call_command("demo", "--seed", "1", stdout=out, stderr=err)
-        loaded = {"stdout": out.getvalue(), "stderr": err.getvalue(), "digest": demo_digest()}
+            call_command("demo", "--seed", "1", "--scale", SCALE, stdout=out, stderr=err)
+        loaded = {
+            "stdout": out.getvalue(),
+            "stderr": err.getvalue(),
+            "digest": demo_digest(),
+            "operations": operations_digest(),
+        }
     yield loaded
     with django_db_blocker.unblock():
         demo_delete()
         assert not County.objects.exists() and not User.objects.exists()
+        assert not Transaction.objects.exists() and not OnlineSpan.objects.exists()
 
 
 @pytest.fixture
@@ -130,7 +170,7 @@ def test_the_standards_check_finds_the_deliberate_misses(county):
 
 
 def test_status_histories_follow_the_schedule(county):
-    start, end = datetime(2017, 10, 1, tzinfo=TZ), datetime(2018, 12, 31, 23, 59, tzinfo=TZ)
+    start, end = datetime(2016, 3, 1, tzinfo=TZ), datetime(2018, 12, 31, 23, 59, tzinfo=TZ)
     by_site: dict = {}
     for change in StatusChange.objects.filter(county=county).order_by("effective_at", "id"):
         by_site.setdefault((change.facility_id, change.station_id), []).append(change)
@@ -146,9 +186,15 @@ def test_status_histories_follow_the_schedule(county):
     # Logistics centers operate by the end of January 2018 (R10).
     facility_opened = Facility.objects.filter(county=county).values_list("opened_on", flat=True)
     assert max(facility_opened) <= date(2018, 1, 31)
-    # Stations open between January and August 2018, the suspended ones stop in the autumn with a note.
+    # Stations that took over an existing shop opened in 2016 (with a note) and operated through 2017;
+    # the others open between January and August 2018. The suspended ones stop in the autumn with a note.
     opened = Station.objects.filter(county=county).exclude(opened_on=None).values_list("opened_on", flat=True)
-    assert min(opened) >= date(2018, 1, 2) and max(opened) <= date(2018, 8, 31)
+    takeovers = [d for d in opened if d.year == 2016]
+    assert len(takeovers) == round(TAKEOVER_SHARE * 363)  # of the 363 first stations that ever operate
+    assert all(date(2016, 3, 1) <= d <= date(2016, 10, 31) for d in takeovers)
+    assert all(date(2018, 1, 2) <= d <= date(2018, 8, 31) for d in opened if d.year != 2016)
+    notes = StatusChange.objects.filter(county=county, to_status="operating", effective_at__year=2016)
+    assert notes.count() == len(takeovers) and all("改造为电商服务站" in n.note for n in notes)
     suspensions = StatusChange.objects.filter(county=county, to_status="suspended")
     assert suspensions.count() == 3 and all(s.note for s in suspensions)
     assert all(
@@ -233,8 +279,11 @@ def test_loading_twice_without_reset_fails_and_changes_nothing(demo):
 
 def test_reset_reloads_identically_and_keeps_non_demo_users(demo):
     root = make_user(None, None, username="root")
-    call_command("demo", "--reset", "--seed", "1", "-v", "0", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "demo", "--reset", "--seed", "1", "--scale", SCALE, "-v", "0", stdout=StringIO(), stderr=StringIO()
+    )
     assert demo_digest() == demo["digest"]
+    assert operations_digest() == demo["operations"]
     assert User.objects.filter(pk=root.pk, is_demo=False).exists()
     assert County.objects.count() == 1 and Station.objects.count() == 369
     # Nothing of the first load is left behind: one creation event per site.
@@ -293,3 +342,293 @@ def test_station_fields_look_like_the_plan(county):
     assert all(a * 2 == int(a * 2) for a in areas)  # surveyed to the half square metre
     assert min(areas) >= Decimal("3") and Station.objects.filter(area_m2=None).count() == 4
     assert Township.objects.filter(facilities__kind="township_center").count() == 5
+
+
+# --- operations (ledger, uptime, households, staff, charges) -----------------------------------------
+
+END = datetime(2019, 1, 1, tzinfo=TZ)
+
+
+def _plan(county):
+    return simulate(county_input(county), 1)
+
+
+def _job(county):
+    return operations_job(county, _plan(county), scale=float(SCALE), first=FIRST_DAY, last=LAST_DAY)
+
+
+def _simulated_ledger(county) -> LedgerTotals:
+    """The ledger totals of seed 1, simulated again in memory (rows discarded)."""
+    for kind, payload in simulate_operations(_job(county)):
+        if kind == "ledger_done":
+            return payload
+    raise AssertionError("no ledger totals")
+
+
+def test_the_ledger_is_the_simulation_of_the_seed(county):
+    """Loading wrote exactly what the simulator generates for seed 1 (run again here): same totals per
+    station, month and kind, in the ledger itself and in the rollups."""
+    totals = _simulated_ledger(county)
+    code = dict(Station.objects.values_list("pk", "code"))
+    expected = {
+        (code[s], m, k): (v[0], v[1], v[2], v[3], v[4]) for (s, _t, m, k), v in totals.months.items() if v[0]
+    }
+    rows = {
+        (r.station.code, r.month, r.kind): (
+            r.count,
+            to_fen(r.amount),
+            to_fen(r.fee),
+            r.void_count,
+            to_fen(r.void_amount),
+        )
+        for r in StationMonth.objects.filter(county=county).select_related("station")
+    }
+    assert rows == expected
+    assert (
+        Transaction.objects.filter(county=county).count() == totals.rows == sum(v[0] for v in rows.values())
+    )
+    assert set(Transaction.objects.values_list("source", flat=True)) == {"demo"}
+
+
+def test_the_same_seed_gives_the_same_rows_and_another_seed_others(county):
+    job = _job(county)
+    station = next(
+        s for s in job.stations if s.history[-1][0] == "operating" and s.history[2][1].year == 2016
+    )
+    calendar_ = Calendar(date(2018, 1, 1), date(2018, 3, 31))
+
+    def rows(seed):
+        return list(station_ledger(seed, station, [], calendar_, LedgerTotals(), county_id=1))
+
+    first, again, other = rows(1), rows(1), rows(2)
+    assert first == again and len(first) > 100
+    assert first != other
+
+
+def test_rollups_equal_what_the_rebuilds_compute(county):
+    def ledger():
+        return (
+            sorted(
+                (
+                    r.station_id,
+                    r.township_id,
+                    r.month,
+                    r.kind,
+                    r.count,
+                    r.amount,
+                    r.fee,
+                    r.void_count,
+                    r.void_amount,
+                )
+                for r in StationMonth.objects.filter(county=county)
+            ),
+            sorted(
+                TownshipMonth.objects.filter(county=county).values_list(
+                    "township_id", "month", "kind", "count", "amount", "fee", "void_count", "void_amount"
+                )
+            ),
+            sorted(
+                CountyMonth.objects.filter(county=county).values_list(
+                    "month", "kind", "count", "amount", "fee", "void_count", "void_amount"
+                )
+            ),
+        )
+
+    def online():
+        return sorted(
+            StationDayOnline.objects.filter(county=county).values_list("station_id", "day", "online_seconds")
+        ), sorted(
+            StationMonthOnline.objects.filter(county=county).values_list(
+                "station_id", "township_id", "month", "online_seconds"
+            )
+        )
+
+    loaded_ledger, loaded_online = ledger(), online()
+    assert loaded_ledger[2] and loaded_online[0]
+    ledger_rebuild(county=county)
+    uptime_rebuild(county=county)
+    assert ledger() == loaded_ledger
+    assert online() == loaded_online
+
+
+def test_stations_record_business_only_while_they_operate_and_2017_is_the_baseline(county):
+    plan = _plan(county)
+    takeovers = {
+        s.code for s in plan.stations if s.history[-1][0] != "planned" and s.history[2][1].year == 2016
+    }
+    with_2017 = set(
+        Transaction.objects.filter(county=county, occurred_at__lt=datetime(2018, 1, 1, tzinfo=TZ))
+        .values_list("station__code", flat=True)
+        .distinct()
+    )
+    assert with_2017 == takeovers and len(takeovers) > 250
+    months_2017 = set(
+        CountyMonth.objects.filter(county=county, month__year=2017).values_list("month", flat=True)
+    )
+    assert months_2017 == {date(2017, m, 1) for m in range(1, 13)}
+    # Nothing before a station opened, nothing on a day it was not operating at opening time.
+    histories = {s.code: s for s in plan.stations}
+    for code, opens, first_at, last_at in (
+        Transaction.objects.filter(county=county)
+        .values("station__code", "station__opens_at")
+        .annotate(first=Min("occurred_at"), last=Max("occurred_at"))
+        .values_list("station__code", "station__opens_at", "first", "last")
+    ):
+        site = histories[code]
+        for at in (first_at, last_at):
+            local = at.astimezone(TZ)
+            assert status_on(site.history, datetime.combine(local.date(), opens, tzinfo=TZ)) == "operating"
+            assert local.time() >= opens
+    planned = [s.code for s in plan.stations if s.final_status in ("planned", "building")]
+    assert not Transaction.objects.filter(station__code__in=planned).exists()
+
+
+def test_statuses_follow_each_kinds_state_machine(county):
+    pairs = set(Transaction.objects.filter(county=county).values_list("kind", "status").distinct())
+    for kind, status in pairs:
+        assert status in TX_TRANSITIONS[kind], (kind, status)
+    assert {k for k, _s in pairs} == set(ServiceKind.values)
+    # An entry still in its first status has no status change; others changed after they occurred and
+    # before the end of 2018.
+    for kind, initial in INITIAL_STATUS.items():
+        entries = Transaction.objects.filter(county=county, kind=kind)
+        assert not entries.filter(status=initial).exclude(status_changed_at=None).exists()
+        assert not entries.exclude(status=initial).filter(status_changed_at=None).exists()
+    changed = Transaction.objects.filter(county=county).exclude(status_changed_at=None)
+    assert not changed.filter(status_changed_at__lt=F("occurred_at")).exists()
+    assert not changed.filter(status_changed_at__gte=END).exists()
+    # In progress only near the end: the longest paths take 10 days (purchases), 24 (sales), 25 (referrals).
+    in_progress = {
+        "proxy_purchase": (["placed", "shipped", "arrived"], 10),
+        "proxy_sale": (["listed", "sold", "shipped"], 24),
+        "insurance_credit": (["referred"], 25),
+    }
+    for kind, (statuses, days) in in_progress.items():
+        entries = Transaction.objects.filter(county=county, kind=kind, status__in=statuses)
+        assert entries.exists()
+        assert not entries.filter(occurred_at__lt=END - timedelta(days=days)).exists()
+    finals = Transaction.objects.filter(county=county, kind="proxy_purchase", status="picked_up").count()
+    voided = Transaction.objects.filter(county=county, status__in=VOID_STATUSES).count()
+    assert 0 < voided < finals / 5
+
+
+def test_entries_look_like_the_services(county):
+    entries = Transaction.objects.filter(county=county)
+    cash = entries.filter(kind="cash_withdrawal")
+    assert not cash.exclude(payment_method="bank_card").exists()
+    assert not cash.filter(reference="").exists() and not cash.filter(biller="").exists()
+    assert not cash.filter(amount__gt=MAX_AMOUNT["cash_withdrawal"]).exists()
+    bills = entries.filter(kind="bill_payment")
+    assert not bills.filter(reference="").exists() and not bills.filter(biller="").exists()
+    purchases = entries.filter(kind="proxy_purchase")
+    assert not purchases.filter(marketplace="").exists() and not purchases.filter(order_no="").exists()
+    assert set(purchases.values_list("marketplace", flat=True)) <= set(Marketplace.values)
+    for kind, limit in MAX_AMOUNT.items():
+        assert not entries.filter(kind=kind, amount__gt=limit).exists()
+    assert not entries.filter(villager_name="").exists()
+    assert entries.exclude(villager_phone="").count() > entries.count() * 0.7
+    linked = entries.exclude(household=None)
+    assert linked.exists()
+    # Linked entries are the households' heads, at the station of their own village.
+    for tx in linked.select_related("household__village", "station__village")[:200]:
+        assert tx.villager_name == tx.household.head_name
+        assert tx.station.village_id == tx.household.village_id
+
+
+def test_expected_seasonality_and_spread(county):
+    """The simulator's own expectations (the Poisson means) show the seasons; the loaded counts follow
+    them within Poisson noise."""
+    totals = _simulated_ledger(county)
+    expected = totals.expected
+    counts = {
+        (r["month"], r["kind"]): r["count"]
+        for r in CountyMonth.objects.filter(county=county).values("month", "kind", "count")
+    }
+    for key, mean in expected.items():
+        assert abs(counts.get(key, 0) - mean) <= 5 * mean**0.5 + 3, key
+
+    def e(kind, y, m):
+        return expected[(date(y, m, 1), kind)]
+
+    for y in (2017, 2018):
+        others = [e("proxy_purchase", y, m) for m in (3, 4, 5, 7, 8, 9)]
+        assert e("proxy_purchase", y, 11) > 1.2 * max(others)  # 11·11
+        assert e("proxy_purchase", y, 6) > 1.1 * max(others[:3])  # 6·18
+        quiet = max(e("proxy_sale", y, m) for m in (3, 4, 7, 8))
+        assert min(e("proxy_sale", y, m) for m in (6, 9, 10)) > 1.5 * quiet  # harvests
+    # Spring Festival: the weeks before (January 2017, early February 2018) surge, the festival dips.
+    assert e("cash_withdrawal", 2017, 1) > 1.4 * e("cash_withdrawal", 2017, 3)
+    assert e("proxy_purchase", 2017, 2) < e("proxy_purchase", 2017, 3)
+    # Strong stations sell more by proxy than average ones, which sell more than struggling ones.
+    per_tier: dict = {}
+    code = dict(Station.objects.values_list("pk", "code"))
+    for (station_id, _t, month, kind), v in totals.months.items():
+        if kind == "proxy_purchase" and month.year == 2017:
+            per_tier.setdefault(totals.tiers[code[station_id]], []).append(v[0])
+    mean = {t: sum(v) / len(v) for t, v in per_tier.items()}
+    assert mean["strong"] > 1.3 * mean["average"] > 1.3 * 1.3 * mean["struggling"]
+
+
+def test_terminals_and_online_rates(county):
+    plan = _plan(county)
+    stations = {s.pk: s for s in Station.objects.filter(county=county)}
+    with_terminal = {s.pk for s in stations.values() if s.equipment.get("terminal") and s.opened_on}
+    assert set(Terminal.objects.filter(county=county).values_list("station_id", flat=True)) == with_terminal
+    histories = {s.code: s.history for s in plan.stations}
+    online = defaultdict(int)
+    for station_id, month, seconds in StationMonthOnline.objects.filter(
+        county=county, month__year=2018
+    ).values_list("station_id", "month", "online_seconds"):
+        online[station_id] += seconds
+    rates = []
+    for station_id in with_terminal:
+        s = stations[station_id]
+        days = operating_days(histories[s.code], s.opens_at, date(2018, 1, 1), date(2018, 12, 31))
+        window = (s.closes_at.hour * 60 + s.closes_at.minute - s.opens_at.hour * 60 - s.opens_at.minute) * 60
+        if days:
+            rates.append(online[station_id] / (len(days) * window))
+    assert len(rates) == len(with_terminal)
+    assert all(0 < r <= 1 for r in rates)
+    assert sum(0.93 <= r <= 0.999 for r in rates) > 0.75 * len(rates)
+    assert sum(r < 0.95 for r in rates) >= 5
+    assert OnlineSpan.objects.filter(county=county).count() > 10 * len(with_terminal)
+
+
+def test_households_staff_company_charges_and_reconciliations(county):
+    households = Household.objects.filter(county=county)
+    assert 200 <= households.count() <= 600 and all(h.is_demo for h in households)
+    assert set(households.values_list("village__is_poor", flat=True)) == {True}
+    staff = StaffMember.objects.filter(county=county)
+    assert staff.filter(facility__kind="county_center").exists()
+    assert staff.filter(facility__kind="county_warehouse").exists()
+    assert staff.filter(facility__kind="township_center").count() >= 5 * 5
+    assert (
+        staff.filter(station__isnull=False).values("station").distinct().count()
+        == Station.objects.filter(county=county).exclude(opened_on=None).count()
+    )
+    poor_hires = staff.filter(from_poor_household=True)
+    assert (
+        poor_hires.filter(station__isnull=False).exists()
+        and poor_hires.filter(facility__isnull=False).exists()
+    )
+    assert not poor_hires.filter(household=None).exists()
+    (company,) = ServiceCompany.objects.filter(county=county)
+    assert company.offers_everything and company.is_demo
+    charges = StationCharge.objects.filter(county=county)
+    forbidden = [c for c in charges if c.forbidden]
+    assert len(forbidden) == 1 and forbidden[0].kind == "deposit" and charges.count() > 10
+    # Reconciliations: every station-day of December 2018 with cash or bill entries, the ledger side
+    # equal to the non-void entries of that day; a few statements differ.
+    recs = DailyReconciliation.objects.filter(county=county)
+    assert {r.day.month for r in recs} == {12}
+    for r in recs.order_by("station_id", "day", "kind")[:300]:
+        start = datetime.combine(r.day, datetime.min.time(), tzinfo=TZ)
+        entries = Transaction.objects.filter(
+            station_id=r.station_id,
+            kind=r.kind,
+            occurred_at__gte=start,
+            occurred_at__lt=start + timedelta(days=1),
+        ).exclude(status__in=VOID_STATUSES)
+        assert (entries.count(), entries.aggregate(t=Sum("amount"))["t"]) == (r.ledger_count, r.ledger_total)
+    assert sum(1 for r in recs if r.difference) == 8
+    assert all(r.note for r in recs if r.difference)

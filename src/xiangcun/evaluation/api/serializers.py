@@ -31,11 +31,19 @@ class IndicatorResultSerializer(serializers.Serializer):
         help_text=_("A number, [low, high], true (a yes/no requirement) or an ISO date (done by then).")
     )
     comparator = serializers.ChoiceField(choices=[">=", "<=", "==", "between", "bool"])
-    value = serializers.FloatField(allow_null=True, help_text=_("Null when not measured."))
+    value = serializers.JSONField(
+        allow_null=True,
+        help_text=_(
+            "A number (a percentage with one decimal for ratios), true/false for a yes/no requirement, "
+            "or null when not measured."
+        ),
+    )
     unit = serializers.CharField()
     status = serializers.ChoiceField(choices=IndicatorStatus.choices)
-    numerator = serializers.IntegerField(allow_null=True, help_text=_("Set for every ratio."))
-    denominator = serializers.IntegerField(allow_null=True, help_text=_("Set for every ratio."))
+    numerator = serializers.JSONField(
+        allow_null=True, help_text=_("Set for every ratio and average: a count, or yuan with two decimals.")
+    )
+    denominator = serializers.JSONField(allow_null=True, help_text=_("Set for every ratio and average."))
     reason = serializers.CharField(allow_blank=True)
 
 

@@ -278,7 +278,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit="",
         measured="data",
         group="plan",
-        module="households",
+        module="network",
         quote="电子商务公共服务中心、物流配送中心和服务站点要优先录用贫困人员",
     ),
     Indicator(

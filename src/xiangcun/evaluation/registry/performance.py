@@ -81,9 +81,9 @@ INDICATORS: tuple[Indicator, ...] = (
         target=1,
         comparator=">=",
         unit="count",
-        measured="evidence",
+        measured="data",
         group="capacity",
-        module="catalog",
+        module="stations",
         standard_row="电商服务业",
         quote=(
             "至少有1家农村电商企业能够对村站提供网络代购、仓储配送、在线支付等服务,为农村产品网络销售提供增值服务"

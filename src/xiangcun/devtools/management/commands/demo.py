@@ -49,6 +49,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1, help="Random seed (same seed, same county).")
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="Volume of the simulated ledger (1 = full size, ~900,000 entries; tests use less).",
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument(
             "--reset", action="store_true", help="Delete the demo county and demo users, then load again."
@@ -57,7 +63,9 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Load only if no county exists yet; otherwise skip."
         )
 
-    def handle(self, *args, seed: int, reset: bool, if_empty: bool, verbosity: int, **options):
+    def handle(self, *args, seed: int, scale: float, reset: bool, if_empty: bool, verbosity: int, **options):
+        if not 0 < scale <= 1:
+            raise CommandError(_("--scale must be more than 0 and at most 1."))
         if if_empty and any_county_exists():
             if verbosity:
                 self.stdout.write(_("A county is already loaded; skipping the demo county."))
@@ -66,7 +74,7 @@ class Command(BaseCommand):
         bars = _Bars(getattr(self.stderr, "_out", sys.stderr), enabled=verbosity > 0)
         started = time.monotonic()
         try:
-            summary = demo_load(seed=seed, reset=reset, progress=bars)
+            summary = demo_load(seed=seed, reset=reset, progress=bars, scale=scale)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         except ValidationError as exc:
@@ -123,8 +131,30 @@ class Command(BaseCommand):
                 "planned": status["planned"],
                 "short": short_stations,
             },
-            _("Demo users:"),
         ]
+        ops = summary.operations
+        if ops is not None:
+            lines.append(
+                _(
+                    "  %(tx)s ledger entries (%(years)s), %(terminals)s terminals with %(spans)s online spans, "
+                    "%(households)s poor households, %(staff)s staff, %(charges)s charges, "
+                    "%(recon)s daily reconciliations"
+                )
+                % {
+                    "tx": ops.transactions,
+                    "years": ", ".join(
+                        _("%(year)s: %(n)s entries, %(amount)s yuan") % {"year": y, "n": n, "amount": a}
+                        for y, (n, a) in ops.by_year.items()
+                    ),
+                    "terminals": ops.terminals,
+                    "spans": ops.spans,
+                    "households": ops.households,
+                    "staff": ops.staff,
+                    "charges": ops.charges,
+                    "recon": ops.reconciliations,
+                }
+            )
+        lines.append(_("Demo users:"))
         for user in summary.users:
             role = user.get_role_display() if user.role else _("Superuser")
             lines.append(f"  {user.username:<11} {role} — {user.scope_label}")
