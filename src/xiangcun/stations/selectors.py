@@ -206,7 +206,9 @@ class MonthOnline:
     def met(self) -> bool | None:
         if not self.opening_seconds:
             return None
-        return self.online_seconds * 100 >= 95 * self.opening_seconds
+        from xiangcun.reporting.online import TARGET_PERCENT
+
+        return self.online_seconds * 100 >= TARGET_PERCENT * self.opening_seconds
 
     @staticmethod
     def _clock(seconds: int) -> str:
@@ -222,23 +224,14 @@ class MonthOnline:
         return self._clock(self.opening_seconds)
 
 
-def station_month_online(*, station, month: date) -> MonthOnline:
+def station_month_online(*, station, month: date, now: datetime | None = None) -> MonthOnline:
     """Seconds online (StationMonthOnline rollup) and opening seconds (the station's opening hours on its
-    operating days, `stations.uptime.opening_seconds`) in `month`. The caller has checked scope."""
-    from xiangcun.network.models import StatusChange
-    from xiangcun.reporting.models import StationMonthOnline
+    operating days) in `month`, by `reporting.online.station_online` (the rule the reports use); with
+    `now`, a month not yet over counts up to `now`. The caller has checked scope."""
+    from xiangcun.reporting.online import station_online
 
-    from .uptime import opening_seconds
-
-    start = month.replace(day=1)
-    end = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    online = (
-        StationMonthOnline.objects.filter(county_id=station.county_id, station_id=station.pk, month=start)
-        .values_list("online_seconds", flat=True)
-        .first()
-    ) or 0
-    changes = list(StatusChange.objects.filter(station_id=station.pk))
-    return MonthOnline(online, opening_seconds(station, changes, start, end))
+    online = station_online(station=station, year=month.year, month=month.month, now=now)
+    return MonthOnline(online.online_seconds, online.opening_seconds)
 
 
 def parcels_awaiting(*, user, station, now: datetime, limit: int = 100) -> QuerySet[Transaction]:

@@ -218,7 +218,7 @@ def station_month(request, code: str, month: str):
     station = _station_or_404(request, code)
     first = _parse_month(month)
     totals = selectors.station_month_totals(station=station, month=first)
-    online = selectors.station_month_online(station=station, month=first)
+    online = selectors.station_month_online(station=station, month=first, now=timezone.now())
     start, end = selectors.month_bounds(first)
     entries = selectors.station_ledger(user=request.user, station=station, start=start, end=end).order_by(
         "-occurred_at", "-id"
