@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -199,33 +200,53 @@ def heartbeat_handle(request) -> HttpResponse:
     middleware and by `HeartbeatView`: one code path for production and tests."""
     header = request.META.get("HTTP_AUTHORIZATION", "").split()
     if not header or header[0] != KEYWORD:
-        return _unauthorized(request, "not_authenticated", _("Terminal credentials were not provided."))
+        return _unauthorized(
+            request, "not_authenticated", gettext_lazy("Terminal credentials were not provided.")
+        )
     station = terminal_station(header[1]) if len(header) == 2 else None
     if station is None:
-        return _unauthorized(request, "authentication_failed", _("Unknown or revoked terminal token."))
+        return _unauthorized(
+            request, "authentication_failed", gettext_lazy("Unknown or revoked terminal token.")
+        )
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_BODY:
         return _error(
-            request, 400, "invalid", _("The request is too large."), {"beats": [_("Too many beats.")]}
+            request,
+            400,
+            "invalid",
+            gettext_lazy("The request is too large."),
+            {"beats": [gettext_lazy("Too many beats.")]},
         )
     now = timezone.now()
     try:
         field, beats = parse_beats(request.body, now)
         result = heartbeats_record(station=station, beats=beats, now=now)
-    except BadBody as exc:
-        return _error(request, 400, "invalid", "", exc.errors)
-    except InvalidBeats as exc:
-        if field == "at":
-            errors = {"at": list(exc.by_index.values())}
-        else:
-            errors = {f"beats[{i}]": [message] for i, message in sorted(exc.by_index.items())}
+    except BadBody as first:
+        # Errors are rare: the body is parsed again in the client's language for the messages (the
+        # fast path skips the locale middleware, and negotiating on every beat would cost).
+        errors = first.errors
+        with translation.override(translation.get_language_from_request(request)):
+            try:
+                parse_beats(request.body, now)
+            except BadBody as exc:
+                errors = exc.errors
         return _error(request, 400, "invalid", "", errors)
+    except InvalidBeats as exc:
+        return _invalid_beats(request, field, exc)
     # The hot path's answer, formatted directly (two integers; the same JSON as json.dumps gives).
     body = b'{"recorded": %d, "online_seconds_added": %d}' % (result.recorded, result.online_seconds_added)
     return HttpResponse(body, content_type=JSON)
+
+
+def _invalid_beats(request, field: str, exc: InvalidBeats) -> HttpResponse:
+    if field == "at":
+        errors = {"at": list(exc.by_index.values())}
+    else:
+        errors = {f"beats[{i}]": [message] for i, message in sorted(exc.by_index.items())}
+    return _error(request, 400, "invalid", "", errors)
 
 
 HEARTBEAT_REQUEST = inline_serializer(
