@@ -11,6 +11,7 @@ import fcntl
 import os
 import threading
 from contextlib import contextmanager
+from datetime import date
 
 from django.db import connection
 
@@ -41,3 +42,18 @@ def write_lock():
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def raw_rows(queryset) -> list[tuple]:
+    """The rows of a `values_list` queryset as the database driver returns them, skipping Django's
+    per-row field converters (for large reads of plain columns). Dates come back as `date` on
+    PostgreSQL and as ISO strings on SQLite (see `as_date`); money columns as integer fen."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def as_date(value) -> date:
+    """A date column's raw value (a `date`, or an ISO string on SQLite) as a `date`."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -38,6 +38,7 @@ from django.db.models import BigIntegerField, ExpressionWrapper, F, Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from xiangcun.core.db import as_date, raw_rows
 from xiangcun.network.choices import FacilityKind
 from xiangcun.network.models import StaffMember
 from xiangcun.regions.models import County
@@ -94,10 +95,16 @@ class OperationsFacts:
             .annotate(done=F("count") - F("void_count"), turnover=NET_FEN)
             .values_list("station_id", "month", "done", "turnover")
         )
+        # Raw rows (no per-row field converters: this is the scorecard's biggest read); months come back
+        # as dates (PostgreSQL) or ISO strings (SQLite), net amounts as integer fen.
         out: dict[int, dict[date, tuple[int, Decimal]]] = defaultdict(dict)
-        for sid, month, done, turnover in rows:
-            out[sid][month] = (done, Decimal(turnover) / 100)
+        for sid, month, done, turnover in raw_rows(rows):
+            out[sid][as_date(month)] = (done, Decimal(turnover) / 100)
         return out
+
+    @cached_property
+    def _per_station(self) -> dict[int, tuple[int, int, Decimal]]:
+        return self.per_station()
 
     def per_station(self) -> dict[int, tuple[int, int, Decimal]]:
         """Station id → (station-months, orders, turnover) over its station-months of the year."""
@@ -140,7 +147,7 @@ def _station_month_reason(facts: OperationsFacts) -> str:
 
 
 def _orders_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-    rows = facts.per_station().values()
+    rows = facts._per_station.values()
     months = sum(r[0] for r in rows)
     if not months:
         return _no_station_months(ind, facts)
@@ -148,7 +155,7 @@ def _orders_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
 
 
 def _turnover_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-    rows = facts.per_station().values()
+    rows = facts._per_station.values()
     months = sum(r[0] for r in rows)
     if not months:
         return _no_station_months(ind, facts)
@@ -157,7 +164,7 @@ def _turnover_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult
 
 def _share_meeting(meets: Callable[[int, int, Decimal], bool]):
     def compute(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-        rows = facts.per_station().values()
+        rows = facts._per_station.values()
         if not rows:
             return _no_station_months(ind, facts)
         meeting = sum(1 for months, orders, turnover in rows if meets(months, orders, turnover))

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from django.db.models import OuterRef, Subquery
 
+from xiangcun.core.db import as_date, raw_rows
 from xiangcun.network.models import Station, StatusChange
 from xiangcun.stations.models import OnlineSpan
 from xiangcun.stations.uptime import (
@@ -228,8 +229,9 @@ def _load(*, county, township, start: date, end: date, by_month: bool, now: date
     station_rows = list(stations.values_list("id", "township_id", "opens_at", "closes_at"))
     ahead = _ahead([r[0] for r in station_rows], now_s) if now_s is not None else {}
     online: dict[int, dict[date, int]] = defaultdict(dict)
-    for sid, month, seconds in months_online.values_list("station_id", "month", "online_seconds"):
-        online[sid][month if by_month else start] = online[sid].get(month if by_month else start, 0) + seconds
+    for sid, month, seconds in raw_rows(months_online.values_list("station_id", "month", "online_seconds")):
+        key = as_date(month) if by_month else start
+        online[sid][key] = online[sid].get(key, 0) + seconds
     rows_by_station: dict[int, list] = defaultdict(list)
     for sid, pk, at, status in changes.values_list("station_id", "pk", "effective_at", "to_status"):
         rows_by_station[sid].append((at, pk, status))
