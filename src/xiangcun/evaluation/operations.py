@@ -44,15 +44,13 @@ from xiangcun.network.models import StaffMember
 from xiangcun.regions.models import County
 from xiangcun.reporting.models import CountyMonth, StationMonth
 from xiangcun.reporting.online import TARGET_PERCENT, station_months
-from xiangcun.stations.choices import FORBIDDEN_CHARGES, ServiceKind
+from xiangcun.stations.choices import FORBIDDEN_CHARGES, ORDERS_TARGET, TURNOVER_TARGET, ServiceKind
 from xiangcun.stations.models import ServiceCompany, StationCharge
 
 from .choices import IndicatorStatus
 from .registry import Indicator
 from .results import IndicatorResult, _average, _count, _meets, _name, _not_measured, _ratio, _yes_no, percent
 
-ORDERS_TARGET = 50  # proxy-purchase orders per station per month (R2)
-TURNOVER_TARGET = Decimal(2000)  # yuan of proxy purchases per station per month (R2)
 # Net amounts as integer fen (MoneyField columns hold fen; the wrapper keeps them integers).
 NET_FEN = ExpressionWrapper(F("amount") - F("void_amount"), output_field=BigIntegerField())
 ECOMMERCE_KINDS = (ServiceKind.PROXY_PURCHASE, ServiceKind.PROXY_SALE)

@@ -53,14 +53,12 @@ from xiangcun.network.models import Station
 from xiangcun.network.selectors import station_list
 from xiangcun.regions.models import County, Township
 from xiangcun.regions.selectors import county_list, township_list
-from xiangcun.stations.choices import ServiceKind
+from xiangcun.stations.choices import ORDERS_TARGET, TURNOVER_TARGET, ServiceKind
 
 from .models import CountyMonth, StationMonth, TownshipMonth
 from .online import TARGET_PERCENT, Online, station_months
 from .rollups import TZ
 
-ORDERS_TARGET = 50  # proxy-purchase orders per station per month (R2)
-AMOUNT_TARGET = Decimal(2000)  # yuan of proxy purchases per station per month (R2)
 ONLINE_TARGET = TARGET_PERCENT  # terminal online rate, percent (R2)
 YEAR_MIN, YEAR_MAX = 2015, 2100
 KINDS = list(ServiceKind.values)
@@ -244,7 +242,7 @@ def _judge(months: int, judged: Figures, online: Online) -> Judgement:
         return Judgement(None, None, None)
     return Judgement(
         orders=judged.purchase_orders >= ORDERS_TARGET * months,
-        amount=judged.purchase_amount >= AMOUNT_TARGET * months,
+        amount=judged.purchase_amount >= TURNOVER_TARGET * months,
         online=bool(online.meets(ONLINE_TARGET)),
     )
 

@@ -95,7 +95,7 @@ class Context:
             "counties": county_list(user=user) if user.is_superuser else None,
             "targets": {
                 "orders": selectors.ORDERS_TARGET,
-                "amount": selectors.AMOUNT_TARGET,
+                "amount": selectors.TURNOVER_TARGET,
                 "online": selectors.ONLINE_TARGET,
             },
             **more,

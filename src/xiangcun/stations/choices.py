@@ -129,6 +129,10 @@ class ChargeKind(models.TextChoices):
 
 FORBIDDEN_CHARGES = frozenset({ChargeKind.DEPOSIT, ChargeKind.GUARANTEE, ChargeKind.EQUIPMENT})
 
+# R2: on average at least 50 proxy-purchase orders and 2,000 yuan of proxy purchases per station per month.
+ORDERS_TARGET = 50
+TURNOVER_TARGET = Decimal("2000")
+
 # Reconciled daily against the bank's or biller's statement.
 RECONCILED_KINDS = (ServiceKind.CASH_WITHDRAWAL, ServiceKind.BILL_PAYMENT)
 

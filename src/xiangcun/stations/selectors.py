@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from xiangcun.core.scoping import scope_queryset
 
-from .choices import ServiceKind
+from .choices import ORDERS_TARGET, TURNOVER_TARGET, ServiceKind
 from .models import Terminal, Transaction, TransactionEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -85,9 +85,6 @@ def service_company_list(*, user) -> QuerySet:
 # Reads for the station manager's workbench, the station month view and the entry detail page. Totals
 # come from the StationMonth / StationMonthOnline rollups; only lists of rows read the ledger itself.
 
-# R2: on average ≥50 proxy-purchase orders and ≥2,000 yuan (of proxy purchases) per station per month.
-TARGET_ORDERS = 50
-TARGET_AMOUNT = Decimal("2000")
 # Proxy purchases still waiting for the parcel to come in or to be collected.
 PARCEL_OPEN_STATUSES = ("placed", "shipped", "arrived")
 PARCEL_DAYS = 60
@@ -143,11 +140,11 @@ class MonthTotals:
 
     @property
     def orders_met(self) -> bool:
-        return self.orders >= TARGET_ORDERS
+        return self.orders >= ORDERS_TARGET
 
     @property
     def amount_met(self) -> bool:
-        return self.orders_amount >= TARGET_AMOUNT
+        return self.orders_amount >= TURNOVER_TARGET
 
     @property
     def total_count(self) -> int:

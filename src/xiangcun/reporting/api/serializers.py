@@ -166,12 +166,12 @@ class TableHeadSerializer(serializers.Serializer):
 
     @extend_schema_field(TargetValuesSerializer)
     def get_targets(self, _table):
-        from xiangcun.reporting.selectors import AMOUNT_TARGET, ONLINE_TARGET, ORDERS_TARGET
+        from xiangcun.reporting.selectors import ONLINE_TARGET, ORDERS_TARGET, TURNOVER_TARGET
 
         return TargetValuesSerializer(
             {
                 "proxy_purchase_orders": ORDERS_TARGET,
-                "proxy_purchase_amount": AMOUNT_TARGET,
+                "proxy_purchase_amount": TURNOVER_TARGET,
                 "online_rate": ONLINE_TARGET,
             }
         ).data
