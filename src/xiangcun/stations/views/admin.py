@@ -54,20 +54,11 @@ class StationChoiceField(forms.ModelChoiceField):
 # --- daily reconciliation -------------------------------------------------------------------------
 
 
-class ReconciliationFilterForm(forms.Form):
+class StationFilterForm(forms.Form):
+    """A list filter by station (among those the user may see) and kind; subclasses add fields and
+    narrow further in `filter_more`. Invalid input lists nothing."""
+
     station = StationChoiceField(label=gettext_lazy("Station"), queryset=None, required=False)
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Service"),
-        choices=[("", gettext_lazy("Any")), *RECONCILED_CHOICES],
-        required=False,
-    )
-    differs = BoolFilterField(label=gettext_lazy("Differs from the ledger"))
-    day_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    day_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
 
     def __init__(self, data, *, user):
         super().__init__({k: v for k, v in data.items() if k in self.base_fields})
@@ -82,6 +73,27 @@ class ReconciliationFilterForm(forms.Form):
             qs = qs.filter(station=data["station"])
         if data["kind"]:
             qs = qs.filter(kind=data["kind"])
+        return self.filter_more(qs, data)
+
+    def filter_more(self, qs, data):
+        return qs
+
+
+class ReconciliationFilterForm(StationFilterForm):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Service"),
+        choices=[("", gettext_lazy("Any")), *RECONCILED_CHOICES],
+        required=False,
+    )
+    differs = BoolFilterField(label=gettext_lazy("Differs from the ledger"))
+    day_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filter_more(self, qs, data):
         if data["differs"] is not None:
             same = {"ledger_total": F("statement_total")}
             qs = qs.exclude(**same) if data["differs"] else qs.filter(**same)
@@ -167,26 +179,13 @@ def reconciliation_list(request):
 # --- charges to stations --------------------------------------------------------------------------
 
 
-class ChargeFilterForm(forms.Form):
-    station = StationChoiceField(label=gettext_lazy("Station"), queryset=None, required=False)
+class ChargeFilterForm(StationFilterForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), choices=[("", gettext_lazy("Any")), *ChargeKind.choices], required=False
     )
     forbidden = BoolFilterField(label=gettext_lazy("Forbidden (deposit, guarantee, equipment)"))
 
-    def __init__(self, data, *, user):
-        super().__init__({k: v for k, v in data.items() if k in self.base_fields})
-        self.fields["station"].queryset = station_list(user=user).order_by("code")
-        self.fields["station"].empty_label = gettext_lazy("All stations")
-
-    def filter(self, qs):
-        if not self.is_valid():
-            return qs.none()
-        data = self.cleaned_data
-        if data["station"]:
-            qs = qs.filter(station=data["station"])
-        if data["kind"]:
-            qs = qs.filter(kind=data["kind"])
+    def filter_more(self, qs, data):
         if data["forbidden"] is not None:
             qs = (
                 qs.filter(kind__in=FORBIDDEN_CHARGES)
