@@ -62,6 +62,8 @@ def operations_speedup(code: str, year: int) -> float:
     from datetime import datetime
     from decimal import Decimal
 
+    from django.utils.functional import cached_property
+
     from xiangcun.evaluation import operations, registry
     from xiangcun.evaluation.scorecard import SHANGHAI, year_end
     from xiangcun.regions.models import County
@@ -88,7 +90,7 @@ def operations_speedup(code: str, year: int) -> float:
                 self._rows = totals
             return self._rows
 
-        @property
+        @cached_property
         def purchases(self):
             out = defaultdict(dict)
             for (sid, month, kind), (done, net) in self._scan().items():
@@ -96,7 +98,7 @@ def operations_speedup(code: str, year: int) -> float:
                     out[sid][month] = (done, Decimal(net) / 100)
             return out
 
-        def county_kinds(self, year):
+        def _county_kinds(self, year):
             out = defaultdict(lambda: [0, 0])
             for (_sid, month, kind), (done, net) in self._scan().items():
                 if month.year == year:

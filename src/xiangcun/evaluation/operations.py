@@ -101,21 +101,25 @@ class OperationsFacts:
         return out
 
     @cached_property
-    def _per_station(self) -> dict[int, tuple[int, int, Decimal]]:
-        return self.per_station()
-
     def per_station(self) -> dict[int, tuple[int, int, Decimal]]:
         """Station id → (station-months, orders, turnover) over its station-months of the year."""
         out = {}
+        purchases = self.purchases
         for sid, months in self.station_months.items():
-            mine = self.purchases.get(sid, {})
+            mine = purchases.get(sid, {})
             orders = sum(mine.get(m, (0, 0))[0] for m in months)
             turnover = sum((mine.get(m, (0, Decimal(0)))[1] for m in months), Decimal(0))
             out[sid] = (len(months), orders, turnover)
         return out
 
     def county_kinds(self, year: int) -> dict[str, tuple[int, int]]:
-        """Kind → (entries, amount in fen) in `year`, net of voids (CountyMonth)."""
+        """Kind → (entries, amount in fen) in `year`, net of voids (CountyMonth); read once per year."""
+        cache = self.__dict__.setdefault("_county_kinds_by_year", {})
+        if year not in cache:
+            cache[year] = self._county_kinds(year)
+        return cache[year]
+
+    def _county_kinds(self, year: int) -> dict[str, tuple[int, int]]:
         rows = (
             CountyMonth.objects.filter(
                 county=self.county, month__gte=date(year, 1, 1), month__lt=date(year + 1, 1, 1)
@@ -145,7 +149,7 @@ def _station_month_reason(facts: OperationsFacts) -> str:
 
 
 def _orders_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-    rows = facts._per_station.values()
+    rows = facts.per_station.values()
     months = sum(r[0] for r in rows)
     if not months:
         return _no_station_months(ind, facts)
@@ -153,7 +157,7 @@ def _orders_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
 
 
 def _turnover_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-    rows = facts._per_station.values()
+    rows = facts.per_station.values()
     months = sum(r[0] for r in rows)
     if not months:
         return _no_station_months(ind, facts)
@@ -162,7 +166,7 @@ def _turnover_average(ind: Indicator, facts: OperationsFacts) -> IndicatorResult
 
 def _share_meeting(meets: Callable[[int, int, Decimal], bool]):
     def compute(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
-        rows = facts._per_station.values()
+        rows = facts.per_station.values()
         if not rows:
             return _no_station_months(ind, facts)
         meeting = sum(1 for months, orders, turnover in rows if meets(months, orders, turnover))
