@@ -1,8 +1,8 @@
 """`heartbeats_per_s`: terminal heartbeats recorded per second through `POST /api/v1/terminals/heartbeat`.
 
 A fresh SQLite database gets a county with 200 operating stations, each with a terminal, open around
-the clock (so every beat counts, whatever the time of day the benchmark runs). gunicorn serves it with
-2 sync workers; `wrk` (1 thread, 8 keep-alive connections) on the same machine sends the load from
+the clock (so every beat counts, whatever the time of day the benchmark runs). the production server serves it
+(gunicorn, 2 uvicorn workers, `bench/harness.py`); `wrk` (1 thread, 8 keep-alive connections) on the same machine sends the load from
 `LUA` below: each request is one terminal's next beat, `{"at": …}` one minute after that terminal's
 previous one, terminals in turn. This is the common case in production (a terminal beats once a
 minute; each beat extends its station's span by a minute and adds to the day and month rollups). For

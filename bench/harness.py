@@ -1,7 +1,7 @@
 """Shared pieces of the HTTP benchmarks: a fresh SQLite database, a gunicorn server, a keep-alive client.
 
-Benchmarks that go through HTTP run the production server (gunicorn, sync workers) on 127.0.0.1 with
-the bench settings, against their own SQLite file under `var/bench/`, created fresh for each run.
+Benchmarks that go through HTTP run the production server (gunicorn with uvicorn workers, as configured by
+`xiangcun.config.gunicorn`, ADR 0007) on 127.0.0.1 with the bench settings, against their own SQLite file under `var/bench/`, created fresh for each run.
 """
 
 import http.client
@@ -40,7 +40,10 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn xiangcun.config.wsgi` with `workers` sync workers, started and stopped with `with`."""
+    """The production server (`gunicorn -c python:xiangcun.config.gunicorn xiangcun.config.asgi:application`)
+    with `workers` workers, started and stopped with `with`. GUNICORN_EXTRA adds command-line options
+    (they override the configuration's), e.g. to compare worker classes:
+    `GUNICORN_EXTRA="--worker-class sync"` with GUNICORN_APP=xiangcun.config.wsgi."""
 
     def __init__(self, workers: int = 2):
         self.port = free_port()
@@ -52,15 +55,15 @@ class Server:
         self.proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "xiangcun.config.wsgi",
+                "--config",
+                "python:xiangcun.config.gunicorn",
+                os.environ.get("GUNICORN_APP", "xiangcun.config.asgi:application"),
                 "--workers",
                 str(self.workers),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
-                "--keep-alive",
-                "30",
                 *os.environ.get("GUNICORN_EXTRA", "").split(),
             ],
             cwd=ROOT,

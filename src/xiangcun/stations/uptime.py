@@ -509,16 +509,18 @@ def heartbeats_record(*, station, beats: Sequence[datetime], now: datetime | Non
     before the station existed is refused (`InvalidBeats`), and then nothing is written.
 
     Heartbeats are machine telemetry, not decisions of a person: they are not audit-logged (the spans
-    with their beat counts are the record). One transaction. In the common case (beats in order, each
-    extending the station's latest span) it runs five statements whatever the number of beats: read
-    the status changes (before the transaction), read the latest span, update (or insert) it, add to
-    the day and month rollups. `station.status_summary`, if present, saves the first (the heartbeat
-    endpoint reads it with the token). A beat older than the latest span goes through the general merge. On PostgreSQL a per-station
-    advisory lock serialises concurrent calls; on SQLite the IMMEDIATE transaction does.
+    with their beat counts are the record). One transaction (see `heartbeats_record_many`).
     """
     if len(beats) > MAX_BEATS:
         raise ValidationError({"beats": [_("At most %(n)s beats per request.") % {"n": MAX_BEATS}]})
-    now = now or timezone.now()
+    (outcome,) = heartbeats_record_many([(station, beats)], now=now)
+    if isinstance(outcome, InvalidBeats):
+        raise outcome
+    return outcome
+
+
+def _checked(station, beats: Sequence[datetime], now: datetime, db) -> tuple[list[int], tuple]:
+    """(sorted epoch seconds, status summary) of one station's beats; InvalidBeats if any is refused."""
     errors: dict[int, str] = {}
     for i, at in enumerate(beats):
         if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
@@ -528,26 +530,61 @@ def heartbeats_record(*, station, beats: Sequence[datetime], now: datetime | Non
     if errors:
         raise InvalidBeats(errors)
     moments = [_epoch(at) for at in beats]
-    db = connections[DEFAULT_DB_ALIAS]
-    # The status history is read before the write transaction, which then holds the write lock for the
-    # span and rollup statements only (a status change is a rare, human act; one committed while a
-    # heartbeat is being recorded is ordered after it).
     status = getattr(station, "status_summary", None) or status_summary(db, station.pk)
     since = existed_from(station, status[2])
     early = {i: _("This time is before the station existed.") for i, at in enumerate(moments) if at < since}
     if early:
         raise InvalidBeats(early)
     moments.sort()
-    with _write_transaction(db) as (cursor, sql):
-        if sql.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PG_LOCK_CLASS, station.pk & 0x7FFFFFFF))
-        recorder = _Recorder(station, cursor, sql, status)
-        recorder.load()
-        for at in moments:
-            recorder.beat(at)
-        recorder.flush()
-        added = recorder.add_online()
-    return HeartbeatResult(recorded=len(moments), online_seconds_added=added)
+    return moments, status
+
+
+def heartbeats_record_many(
+    items: Sequence[tuple[object, Sequence[datetime]]], now: datetime | None = None
+) -> list[HeartbeatResult | InvalidBeats]:
+    """Record several stations' beats (`(station, beats)` pairs, as for `heartbeats_record`, a station
+    may appear more than once) in **one** write transaction; per item, its HeartbeatResult, or the
+    InvalidBeats that refused it (a refused item writes nothing; the others are recorded).
+
+    The heartbeat endpoint records the beats that arrive together this way (group commit, ADR 0004):
+    the write lock, BEGIN and COMMIT are paid once per group instead of once per beat. In the common
+    case (beats in order, each extending the station's latest span) an item runs four statements
+    whatever its number of beats: read the latest span, update (or insert) it, add to the day and month
+    rollups. The status changes are read before the transaction (`station.status_summary`, if present,
+    saves that read: the endpoint reads it with the token). A beat older than the latest span goes
+    through the general merge. On PostgreSQL a per-station advisory lock, taken in station order,
+    serialises concurrent calls; on SQLite the IMMEDIATE transaction does. A database error rolls back
+    the whole group and propagates.
+    """
+    now = now or timezone.now()
+    db = connections[DEFAULT_DB_ALIAS]
+    outcomes: list[HeartbeatResult | InvalidBeats | None] = [None] * len(items)
+    valid = []
+    # The status history is read before the write transaction, which then holds the write lock for the
+    # span and rollup statements only (a status change is a rare, human act; one committed while a
+    # heartbeat is being recorded is ordered after it).
+    for i, (station, beats) in enumerate(items):
+        try:
+            valid.append((station.pk, i, station, *_checked(station, beats, now, db)))
+        except InvalidBeats as exc:
+            outcomes[i] = exc
+    if valid:
+        valid.sort(key=lambda item: item[:2])  # station order: advisory locks never wait in a cycle
+        with _write_transaction(db) as (cursor, sql):
+            locked = set()
+            for pk, i, station, moments, status in valid:
+                if sql.vendor == "postgresql" and pk not in locked:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PG_LOCK_CLASS, pk & 0x7FFFFFFF))
+                    locked.add(pk)
+                recorder = _Recorder(station, cursor, sql, status)
+                recorder.load()
+                for at in moments:
+                    recorder.beat(at)
+                recorder.flush()
+                outcomes[i] = HeartbeatResult(
+                    recorded=len(moments), online_seconds_added=recorder.add_online()
+                )
+    return outcomes
 
 
 def heartbeat_record(*, station, at: datetime) -> int:

@@ -34,7 +34,7 @@ from xiangcun.core.api.serializers import ErrorSerializer
 from xiangcun.network.models import Station
 from xiangcun.stations.models import Terminal
 from xiangcun.stations.terminals import token_hash
-from xiangcun.stations.uptime import MAX_BEATS, InvalidBeats, _Sql, heartbeats_record
+from xiangcun.stations.uptime import MAX_BEATS, InvalidBeats, _Sql, heartbeats_record_many
 
 from .authentication import KEYWORD, TerminalAuthentication
 
@@ -63,11 +63,12 @@ class TerminalStation:
         self.status_summary = row[7:10]
 
 
-_LOOKUP: dict[tuple[str, str], str] = {}
+_LOOKUP: dict[tuple[str, str, int], str] = {}
 
 
-def _lookup_sql(db, style: str) -> str:
-    key = (db.vendor, style)
+def _lookup_sql(db, style: str, n: int) -> str:
+    """The look-up of `n` token hashes (their terminals' and stations' columns, the hash first)."""
+    key = (db.vendor, style, n)
     if key not in _LOOKUP:
         qn = db.ops.quote_name
         t, s = qn(Terminal._meta.db_table), qn(Station._meta.db_table)
@@ -79,10 +80,11 @@ def _lookup_sql(db, style: str) -> str:
             if db.vendor == "sqlite"
             else "CAST(FLOOR(EXTRACT(EPOCH FROM s.created_at)) AS BIGINT)"
         )
+        hashes = ", ".join(["%s"] * n)
         sql = (
-            f"SELECT t.id, s.id, s.county_id, s.township_id, s.opens_at, s.closes_at, {created}, "  # noqa: S608 (names from the models)
+            f"SELECT t.token_hash, t.id, s.id, s.county_id, s.township_id, s.opens_at, s.closes_at, {created}, "  # noqa: S608 (names from the models)
             f"{status.removeprefix('SELECT ')} "
-            f"FROM {t} t JOIN {s} s ON s.id = t.station_id WHERE t.token_hash = %s AND t.is_active = %s"
+            f"FROM {t} t JOIN {s} s ON s.id = t.station_id WHERE t.token_hash IN ({hashes}) AND t.is_active = %s"
         )
         if style == "?":
             sql = sql.replace("%s", "?").replace("\0", "%s")
@@ -92,24 +94,31 @@ def _lookup_sql(db, style: str) -> str:
     return _LOOKUP[key]
 
 
-def terminal_station(token: str) -> TerminalStation | None:
-    """The station of the active terminal holding `token`, or None (unknown, revoked, malformed).
+def terminal_stations(tokens) -> dict[str, TerminalStation]:
+    """Token → the station of the active terminal holding it, for those of `tokens` that are known
+    (unknown, revoked and malformed tokens are left out).
 
-    Not cached: a revoked or rotated token stops working at once, in every worker. The lookup is one
-    indexed query on the token hash (the rule of `stations.terminals.terminal_by_token`); on SQLite it
-    runs on the raw sqlite3 connection, skipping Django's cursor wrapper (ADR 0004)."""
-    if not token or len(token) > 200:
-        return None
-    params = (token_hash(token), True)
+    Not cached: a revoked or rotated token stops working at once, in every worker. One indexed query
+    on the token hashes (the rule of `stations.terminals.terminal_by_token`), whatever the number of
+    tokens; on SQLite it runs on the raw sqlite3 connection, skipping Django's cursor wrapper (ADR 0004)."""
+    by_hash = {token_hash(token): token for token in tokens if token and len(token) <= 200}
+    if not by_hash:
+        return {}
+    params = (*by_hash, True)
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "sqlite":
         db.ensure_connection()
-        row = db.connection.execute(_lookup_sql(db, "?"), params).fetchone()
+        rows = db.connection.execute(_lookup_sql(db, "?", len(by_hash)), params).fetchall()
     else:
         with db.cursor() as cursor:
-            cursor.execute(_lookup_sql(db, "%s"), params)
-            row = cursor.fetchone()
-    return None if row is None else TerminalStation(row)
+            cursor.execute(_lookup_sql(db, "%s", len(by_hash)), params)
+            rows = cursor.fetchall()
+    return {by_hash[row[0]]: TerminalStation(row[1:]) for row in rows}
+
+
+def terminal_station(token: str) -> TerminalStation | None:
+    """The station of the active terminal holding `token`, or None (see `terminal_stations`)."""
+    return terminal_stations([token]).get(token)
 
 
 def _json(status: int, payload: dict, headers: dict | None = None) -> HttpResponse:
@@ -198,47 +207,74 @@ def parse_beats(body: bytes, now: datetime) -> tuple[str, list[datetime]]:
 def heartbeat_handle(request) -> HttpResponse:
     """Serve `POST /api/v1/terminals/heartbeat` (see the module's contract). Called by the fast-path
     middleware and by `HeartbeatView`: one code path for production and tests."""
-    header = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if not header or header[0] != KEYWORD:
-        return _unauthorized(
-            request, "not_authenticated", gettext_lazy("Terminal credentials were not provided.")
-        )
-    station = terminal_station(header[1]) if len(header) == 2 else None
-    if station is None:
-        return _unauthorized(
-            request, "authentication_failed", gettext_lazy("Unknown or revoked terminal token.")
-        )
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY:
-        return _error(
-            request,
-            400,
-            "invalid",
-            gettext_lazy("The request is too large."),
-            {"beats": [gettext_lazy("Too many beats.")]},
-        )
+    return heartbeat_handle_many([request])[0]
+
+
+def heartbeat_handle_many(requests: list) -> list[HttpResponse]:
+    """Serve heartbeat requests that arrived together, one response each, in order: their tokens are
+    looked up in one query and their beats recorded in one transaction (`heartbeats_record_many`); a
+    refused request writes nothing and does not affect the others. The production server's fast path
+    hands over the requests that queued while the previous group was being written (ADR 0004)."""
+    responses: list[HttpResponse | None] = [None] * len(requests)
+    headers = [request.META.get("HTTP_AUTHORIZATION", "").split() for request in requests]
+    stations = terminal_stations([h[1] for h in headers if len(h) == 2 and h[0] == KEYWORD])
     now = timezone.now()
-    try:
-        field, beats = parse_beats(request.body, now)
-        result = heartbeats_record(station=station, beats=beats, now=now)
-    except BadBody as first:
-        # Errors are rare: the body is parsed again in the client's language for the messages (the
-        # fast path skips the locale middleware, and negotiating on every beat would cost).
-        errors = first.errors
-        with translation.override(translation.get_language_from_request(request)):
-            try:
-                parse_beats(request.body, now)
-            except BadBody as exc:
-                errors = exc.errors
-        return _error(request, 400, "invalid", "", errors)
-    except InvalidBeats as exc:
-        return _invalid_beats(request, field, exc)
-    # The hot path's answer, formatted directly (two integers; the same JSON as json.dumps gives).
-    body = b'{"recorded": %d, "online_seconds_added": %d}' % (result.recorded, result.online_seconds_added)
-    return HttpResponse(body, content_type=JSON)
+    jobs = []  # (index, field, station, beats)
+    for i, (request, header) in enumerate(zip(requests, headers, strict=True)):
+        if not header or header[0] != KEYWORD:
+            responses[i] = _unauthorized(
+                request, "not_authenticated", gettext_lazy("Terminal credentials were not provided.")
+            )
+            continue
+        station = stations.get(header[1]) if len(header) == 2 else None
+        if station is None:
+            responses[i] = _unauthorized(
+                request, "authentication_failed", gettext_lazy("Unknown or revoked terminal token.")
+            )
+            continue
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            responses[i] = _error(
+                request,
+                400,
+                "invalid",
+                gettext_lazy("The request is too large."),
+                {"beats": [gettext_lazy("Too many beats.")]},
+            )
+            continue
+        try:
+            field, beats = parse_beats(request.body, now)
+        except BadBody as first:
+            responses[i] = _bad_body(request, first, now)
+            continue
+        jobs.append((i, field, station, beats))
+    outcomes = heartbeats_record_many([(station, beats) for _i, _f, station, beats in jobs], now=now)
+    for (i, field, _station, _beats), outcome in zip(jobs, outcomes, strict=True):
+        if isinstance(outcome, InvalidBeats):
+            responses[i] = _invalid_beats(requests[i], field, outcome)
+        else:
+            # The hot path's answer, formatted directly (two integers; the same JSON as json.dumps gives).
+            body = b'{"recorded": %d, "online_seconds_added": %d}' % (
+                outcome.recorded,
+                outcome.online_seconds_added,
+            )
+            responses[i] = HttpResponse(body, content_type=JSON)
+    return responses
+
+
+def _bad_body(request, first: BadBody, now: datetime) -> HttpResponse:
+    # Errors are rare: the body is parsed again in the client's language for the messages (the fast
+    # path skips the locale middleware, and negotiating on every beat would cost).
+    errors = first.errors
+    with translation.override(translation.get_language_from_request(request)):
+        try:
+            parse_beats(request.body, now)
+        except BadBody as exc:
+            errors = exc.errors
+    return _error(request, 400, "invalid", "", errors)
 
 
 def _invalid_beats(request, field: str, exc: InvalidBeats) -> HttpResponse:
