@@ -37,7 +37,9 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiangcun.core.db import write_lock
 from xiangcun.network.choices import SiteStatus
@@ -253,11 +255,16 @@ class HeartbeatResult:
 
 
 class InvalidBeats(ValidationError):
-    """Some beats were refused; `by_index` maps the position of each refused beat to its message."""
+    """Some beats were refused; `by_index` maps the position of each refused beat to its message.
+
+    The messages are lazy: the heartbeat endpoint renders them in the client's language, whatever
+    language (if any) was active where the beats were checked."""
 
     def __init__(self, by_index: dict[int, str]):
         self.by_index = by_index
-        super().__init__({"beats": [f"[{i}] {message}" for i, message in sorted(by_index.items())]})
+        super().__init__(
+            {"beats": [format_lazy("[{}] {}", i, message) for i, message in sorted(by_index.items())]}
+        )
 
 
 class _Sql:
@@ -524,15 +531,19 @@ def _checked(station, beats: Sequence[datetime], now: datetime, db) -> tuple[lis
     errors: dict[int, str] = {}
     for i, at in enumerate(beats):
         if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-            errors[i] = _("A time needs its UTC offset, e.g. 2018-05-01T09:30:00+08:00.")
+            errors[i] = gettext_lazy("A time needs its UTC offset, e.g. 2018-05-01T09:30:00+08:00.")
         elif at > now + CLOCK_SKEW:
-            errors[i] = _("This time is in the future.")
+            errors[i] = gettext_lazy("This time is in the future.")
     if errors:
         raise InvalidBeats(errors)
     moments = [_epoch(at) for at in beats]
     status = getattr(station, "status_summary", None) or status_summary(db, station.pk)
     since = existed_from(station, status[2])
-    early = {i: _("This time is before the station existed.") for i, at in enumerate(moments) if at < since}
+    early = {
+        i: gettext_lazy("This time is before the station existed.")
+        for i, at in enumerate(moments)
+        if at < since
+    }
     if early:
         raise InvalidBeats(early)
     moments.sort()

@@ -121,9 +121,13 @@ class Inner:
             await send({"type": "http.response.body", "body": body})
 
 
-async def call(app, path=URL, body=b"", token=None, host="testserver", method="POST"):
+async def call(app, path=URL, body=b"", token=None, host="testserver", method="POST", language="en"):
     """(status, headers, body) of one request through the ASGI application `app`."""
-    headers = [(b"host", host.encode()), (b"content-type", b"application/json"), (b"accept-language", b"en")]
+    headers = [
+        (b"host", host.encode()),
+        (b"content-type", b"application/json"),
+        (b"accept-language", language.encode()),
+    ]
     if token:
         headers.append((b"authorization", f"Terminal {token}".encode()))
     scope = {
@@ -227,6 +231,29 @@ def test_a_failing_group_answers_500_and_the_next_one_works(two, tmp_path):
         finally:
             app.close()
         assert in_thread(lambda: OnlineSpan.objects.get().heartbeats) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_beats_are_explained_in_the_clients_language(two, tmp_path):
+    """The heartbeat thread has no active language: each refusal is worded for its own request."""
+    _a, _b, ta, _tb = two
+    future = json.dumps({"beats": [bj(2018, 6, 1, 9).isoformat(), "2999-01-01T00:00:00+08:00"]}).encode()
+    with file_database(tmp_path):
+        app = heartbeat_asgi(Inner())
+        try:
+
+            async def main():
+                return await asyncio.gather(
+                    call(app, body=future, token=ta, language="en"),
+                    call(app, body=future, token=ta, language="zh-CN"),
+                )
+
+            english, chinese = asyncio.run(main())
+        finally:
+            app.close()
+    assert english[0] == chinese[0] == 400
+    assert json.loads(english[2])["errors"] == {"beats[1]": ["This time is in the future."]}
+    assert json.loads(chinese[2])["errors"] == {"beats[1]": ["该时间晚于当前时间。"]}
 
 
 @pytest.mark.django_db
