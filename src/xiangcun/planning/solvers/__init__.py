@@ -1,0 +1,31 @@
+"""Optimisation solvers behind one small interface, independent of Django and of the database.
+
+Each problem module reads its standard benchmark format and solves in-memory instances that the
+planning services build from county data, so the code that plans Daming County's network is the code
+measured on the public benchmarks (`bench/`):
+
+- `pmedian`: p-median and capacitated facility location (township delivery centers); OR-Library files.
+- `vrp`: capacitated VRP with optional time windows (delivery routes), PyVRP; VRPLIB and Solomon files.
+
+Every solve returns a `SolveResult`; `xiangcun solve …` prints it as JSON.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class SolverInputError(ValueError):
+    """The instance or its file is malformed or infeasible as given (a message for the user)."""
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What a solver found: the objective value (the problem's own measure: total demand-weighted
+    distance, total route distance …), the solution in a JSON-ready form, and the wall seconds spent."""
+
+    objective: float
+    solution: Any
+    seconds: float
+
+    def as_json(self) -> dict:
+        return {"objective": self.objective, "solution": self.solution, "seconds": round(self.seconds, 3)}
