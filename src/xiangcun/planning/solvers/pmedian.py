@@ -72,15 +72,22 @@ def solve_pmedian(
         raise SolverInputError(f"Unknown p-median method {method!r} (auto, milp or local search).")
     if not time_limit > 0:
         raise SolverInputError("The time limit must be a positive number of seconds.")
-    deadline = start + time_limit
+    # The clock is checked between steps of a few milliseconds; the margin keeps the last one and the
+    # final bookkeeping inside the limit.
+    deadline = start + time_limit - min(0.05 * time_limit, 0.2)
 
     if p == m:  # nothing to choose
         open_sites, lower_bound, used = np.arange(m), None, "all sites"
     elif p == 1:  # one column sum each: exact without search
         open_sites, lower_bound, used = np.array([int(np.argmin(cost.sum(axis=0)))]), None, "enumeration"
     elif method == "milp" or (method == "auto" and n * m <= MILP_MAX_PAIRS):
-        open_sites, lower_bound = _solve_milp(cost, p, time_limit)
-        used = "milp"
+        open_sites, lower_bound, used = None, None, "milp"
+        if method == "auto":  # a proof by the Lagrangian bound takes milliseconds, HiGHS often seconds
+            sites, bound = _search(cost, p, deadline=deadline, seed=seed, vns=False)
+            if _proven(assignment_cost(cost, sites), bound, integral=_is_integral(cost)):
+                open_sites, lower_bound, used = sites, bound, "local search"
+        if open_sites is None:
+            open_sites, lower_bound = _solve_milp(cost, p, max(0.1, deadline - time.perf_counter()))
         if open_sites is None:  # HiGHS found nothing in time: search with what is left of the budget
             open_sites, lower_bound = _search(cost, p, deadline=deadline, seed=seed)
             used = "local search"
@@ -112,16 +119,21 @@ def solve_pmedian(
 
 def solve_file(path, *, p: int | None = None, time_limit: float = 10.0, seed: int = 1) -> SolveResult:
     """Solve an OR-Library p-median file (see `orlib.read_pmedian_file`); `p` overrides the file's p.
-    The solution JSON also names the instance and gives n and p."""
+    The solution JSON also names the instance and gives n and p. The time limit covers reading the file
+    and computing the shortest paths too."""
+    start = time.perf_counter()
+    if not time_limit > 0:
+        raise SolverInputError("The time limit must be a positive number of seconds.")
     instance = read_pmedian_file(path)
     medians = instance.p if p is None else p
     if not 1 <= medians <= instance.n:
         raise SolverInputError(
             f"p must lie between 1 and the number of vertices ({instance.n}), got {medians}."
         )
-    result = solve_pmedian(instance.dist, medians, time_limit=time_limit, seed=seed)
+    remaining = max(0.1 * time_limit, time_limit - (time.perf_counter() - start))
+    result = solve_pmedian(instance.dist, medians, time_limit=remaining, seed=seed)
     solution = {"instance": Path(path).name, "n": instance.n, "p": medians, **result.solution}
-    return SolveResult(objective=result.objective, solution=solution, seconds=result.seconds)
+    return SolveResult(objective=result.objective, solution=solution, seconds=time.perf_counter() - start)
 
 
 def assignment_cost(cost: np.ndarray, open_sites) -> float:
@@ -220,24 +232,27 @@ def _solve_milp(cost: np.ndarray, p: int, time_limit: float):
 # ---------------------------------------------------------------------------------------- local search
 
 
-def _search(cost: np.ndarray, p: int, *, deadline: float, seed: int):
-    """(open sites, lower bound): greedy + fast interchange, a Lagrangian bound, then VNS until the
-    deadline, proof of optimality or `VNS_MAX_STALL` rounds without improvement."""
+def _search(cost: np.ndarray, p: int, *, deadline: float, seed: int, vns: bool = True):
+    """(open sites, lower bound): greedy + fast interchange, a Lagrangian bound, fast interchange from the
+    bound's sites, then (if `vns`) VNS until the deadline, proof of optimality or `VNS_MAX_STALL` rounds
+    without improvement."""
     rng = np.random.default_rng(seed)
     integral = _is_integral(cost)
-    best = _local_search(cost, _greedy(cost, p))
+    best = _local_search(cost, _greedy(cost, p), deadline)
     best_cost = assignment_cost(cost, best)
     lower_bound, lagrangian_sites = _lagrangian_bound(cost, p, best_cost, deadline=deadline)
     if _proven(best_cost, lower_bound, integral=integral):
         return best, lower_bound
     # The sites the Lagrangian relaxation prefers are a second, often better, start.
     if time.perf_counter() < deadline:
-        candidate = _local_search(cost, lagrangian_sites)
+        candidate = _local_search(cost, lagrangian_sites, deadline)
         candidate_cost = assignment_cost(cost, candidate)
         if candidate_cost < best_cost:
             best, best_cost = candidate, candidate_cost
             if _proven(best_cost, lower_bound, integral=integral):
                 return best, lower_bound
+    if not vns:
+        return best, lower_bound
     best, best_cost = _vns(
         cost, best, best_cost, rng, deadline=deadline, lower_bound=lower_bound, integral=integral
     )
@@ -278,18 +293,19 @@ def _greedy(cost: np.ndarray, p: int) -> np.ndarray:
     return np.array(chosen)
 
 
-def _local_search(cost: np.ndarray, open_sites) -> np.ndarray:
+def _local_search(cost: np.ndarray, open_sites, deadline: float | None = None) -> np.ndarray:
     """Fast interchange to a local optimum: repeatedly make the best swap (close r, open i).
 
     The profit of every swap at once (Resende & Werneck's decomposition): profit(i, r) = gain(i) −
     loss(r) + extra(i, r), where gain(i) = Σ_u max(0, d1_u − c_ui) is what opening i saves,
     loss(r) = Σ_{u served by r} (d2_u − d1_u) what closing r costs, and extra(i, r) = Σ_{u served by r}
-    max(0, d2_u − max(c_ui, d1_u)) corrects the points served by r that i would take over."""
+    max(0, d2_u − max(c_ui, d1_u)) corrects the points served by r that i would take over.
+    Past `deadline` it returns the sites reached so far (each swap improves, so they are still valid)."""
     open_sites = np.array(open_sites, dtype=np.int64)
     n, m = cost.shape
     p = len(open_sites)
     is_open = np.zeros(m, dtype=bool)
-    while True:
+    while deadline is None or time.perf_counter() < deadline:
         first, d1, d2 = _nearest_two(cost, open_sites)
         is_open[:] = False
         is_open[open_sites] = True
@@ -303,6 +319,7 @@ def _local_search(cost: np.ndarray, open_sites) -> np.ndarray:
         if profit[r, i] <= 1e-9 * max(1.0, float(d1.sum())):
             return open_sites
         open_sites[r] = i
+    return open_sites
 
 
 def _group_rows(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -329,7 +346,7 @@ def _vns(cost, best, best_cost, rng, *, deadline, lower_bound, integral):
         closed = np.setdiff1d(np.arange(m), trial)
         out = rng.choice(p, size=k, replace=False)
         trial[out] = rng.choice(closed, size=k, replace=False)
-        trial = _local_search(cost, trial)
+        trial = _local_search(cost, trial, deadline)
         trial_cost = assignment_cost(cost, trial)
         if trial_cost < best_cost - 1e-9 * max(1.0, best_cost):
             best, best_cost, k, stall = trial, trial_cost, 1, 0
