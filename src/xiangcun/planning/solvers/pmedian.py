@@ -183,8 +183,8 @@ def _proven(objective: float, lower_bound: float, *, integral: bool) -> bool:
     integer, so the optimum is at least ⌈bound⌉ (a small slack absorbs floating-point error of the
     bound's sums); otherwise up to a relative tolerance."""
     if integral:
-        return objective <= np.ceil(lower_bound - 1e-6 * max(1.0, abs(lower_bound)))
-    return objective - lower_bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(objective))
+        return bool(objective <= np.ceil(lower_bound - 1e-6 * max(1.0, abs(lower_bound))))
+    return bool(objective - lower_bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(objective)))
 
 
 # ----------------------------------------------------------------------------------------------- MILP
