@@ -6,16 +6,18 @@ Two methods behind `solve_pmedian`:
 
 - **MILP** (HiGHS via `scipy.optimize.milp`), exact, for small instances (n_demand · n_candidates up to
   `MILP_MAX_PAIRS`, which covers the county's villages × township seats): the classic strong formulation
-  with assignment variables x_uj ≤ y_j, whose LP relaxation is usually integral, so HiGHS proves the
-  optimum quickly.
+  with assignment variables x_uj ≤ y_j. In "auto" mode the cheap steps of the search below run first and
+  HiGHS only runs when their bound does not already prove the optimum.
 - **Local search** beyond that, where the formulation has too many variables for a 10-second budget:
-  greedy start, Whitaker's fast interchange (best swap of an open and a closed site, all swaps evaluated
-  at once from each point's nearest and second-nearest open site, vectorised with numpy as in Resende &
-  Werneck 2007), and variable neighbourhood search (Hansen & Mladenović 1997: shake k random swaps, local
-  search, keep if better) until the time limit. A Lagrangian lower bound (relaxing "each point is
-  served once", subgradient optimisation) runs first: when the best solution meets it (for integer
-  costs: when the solution's cost ≤ ⌈bound⌉) the solution is proven optimal and the search stops early;
-  otherwise the remaining gap is reported.
+  1. greedy start (Kuehn & Hamburger) and Whitaker's fast interchange (the best swap of an open and a
+     closed site, all swaps evaluated at once from each point's nearest and second-nearest open site,
+     vectorised with numpy after Resende & Werneck 2007);
+  2. a Lagrangian lower bound (relaxing "each point is served exactly once", subgradient optimisation);
+     the sites its relaxed solutions open are fed to the fast interchange as new starts (a Lagrangian
+     heuristic, after Beasley 1993). When the best solution meets the bound (integer costs: cost ≤
+     ⌈bound⌉) it is proven optimal and the search stops;
+  3. otherwise variable neighbourhood search (Hansen & Mladenović 1997: shake k random swaps, fast
+     interchange, keep if better) until the time limit; the remaining gap to the bound is reported.
 
 The known optima of the benchmark are never used here; only `bench/bench_pmedian.py` compares with them.
 The search is deterministic for a given seed whenever it ends by proof or by its iteration budget rather
@@ -233,25 +235,15 @@ def _solve_milp(cost: np.ndarray, p: int, time_limit: float):
 
 
 def _search(cost: np.ndarray, p: int, *, deadline: float, seed: int, vns: bool = True):
-    """(open sites, lower bound): greedy + fast interchange, a Lagrangian bound, fast interchange from the
-    bound's sites, then (if `vns`) VNS until the deadline, proof of optimality or `VNS_MAX_STALL` rounds
-    without improvement."""
+    """(open sites, lower bound): greedy + fast interchange, the Lagrangian bound with fast interchange
+    from its relaxed solutions, then (if `vns`) VNS until the deadline, proof of optimality or
+    `VNS_MAX_STALL` rounds without improvement."""
     rng = np.random.default_rng(seed)
     integral = _is_integral(cost)
     best = _local_search(cost, _greedy(cost, p), deadline)
     best_cost = assignment_cost(cost, best)
-    lower_bound, lagrangian_sites = _lagrangian_bound(cost, p, best_cost, deadline=deadline)
-    if _proven(best_cost, lower_bound, integral=integral):
-        return best, lower_bound
-    # The sites the Lagrangian relaxation prefers are a second, often better, start.
-    if time.perf_counter() < deadline:
-        candidate = _local_search(cost, lagrangian_sites, deadline)
-        candidate_cost = assignment_cost(cost, candidate)
-        if candidate_cost < best_cost:
-            best, best_cost = candidate, candidate_cost
-            if _proven(best_cost, lower_bound, integral=integral):
-                return best, lower_bound
-    if not vns:
+    lower_bound, best, best_cost = _lagrangian(cost, p, best, best_cost, deadline=deadline, integral=integral)
+    if not vns or _proven(best_cost, lower_bound, integral=integral):
         return best, lower_bound
     best, best_cost = _vns(
         cost, best, best_cost, rng, deadline=deadline, lower_bound=lower_bound, integral=integral
@@ -358,39 +350,84 @@ def _vns(cost, best, best_cost, rng, *, deadline, lower_bound, integral):
     return best, best_cost
 
 
-def _lagrangian_bound(cost: np.ndarray, p: int, upper: float, *, deadline: float, max_iterations: int = 600):
-    """(lower bound, the p sites of the best relaxed solution) by subgradient optimisation.
+def _lagrangian(
+    cost: np.ndarray,
+    p: int,
+    best: np.ndarray,
+    best_cost: float,
+    *,
+    deadline: float,
+    integral: bool,
+    max_iterations: int = 1500,
+    polish_every: int = 40,
+    share: float = 0.6,
+):
+    """(lower bound, best sites, their cost) by subgradient optimisation of the Lagrangian relaxation,
+    with fast interchange from its relaxed solutions as they improve.
 
-    Relaxing Σ_j x_uj = 1 with multipliers λ_u leaves L(λ) = Σ_u λ_u + (sum of the p smallest
-    ρ_j), ρ_j = Σ_u min(0, c_uj − λ_u), a lower bound on the optimum for every λ. Polyak steps towards
-    the `upper` bound; the step factor halves after 20 rounds without progress. Stops when the bound
-    proves `upper` optimal, the step becomes negligible, after `max_iterations`, or at a quarter of the
-    remaining time (the rest is for the search)."""
+    Relaxing Σ_j x_uj = 1 with multipliers λ_u leaves L(λ) = Σ_u λ_u + (sum of the p smallest ρ_j),
+    ρ_j = Σ_u min(0, c_uj − λ_u): a lower bound on the optimum for every λ. Polyak steps towards the
+    best known cost; the step factor halves after 20 rounds without progress. The sites a relaxed
+    solution opens are excellent starts for the local search once λ is near its best (on OR-Library
+    they often lead straight to the optimum), so every `polish_every` rounds and at the end the search
+    starts from them, which also tightens the steps.
+
+    The iterations run in float32 (half the memory traffic; they only steer the search); the returned
+    bound is L(λ) recomputed in float64 for the best λ. Stops when the bound proves the best solution
+    optimal, the step factor becomes negligible, after `max_iterations`, or after `share` of the
+    remaining time (the rest is for VNS)."""
     start = time.perf_counter()
-    stop = start + 0.25 * max(0.0, deadline - start)
-    integral = _is_integral(cost)
+    stop = start + share * max(0.0, deadline - start)
+    cost32 = cost.astype(np.float32)
+    reduced = np.empty_like(cost32)
     lam = np.sort(cost, axis=1)[:, 1] if cost.shape[1] > 1 else cost[:, 0].copy()
-    best, best_sites = -np.inf, None
+    estimate, best_lam = -np.inf, lam
+    bound = -np.inf
     theta, stall = 2.0, 0
-    reduced = np.empty_like(cost)
-    for _ in range(max_iterations):
-        np.subtract(cost, lam[:, None], out=reduced)
+    for iteration in range(1, max_iterations + 1):
+        np.subtract(cost32, lam.astype(np.float32)[:, None], out=reduced)
         np.minimum(reduced, 0, out=reduced)
         rho = reduced.sum(axis=0)
         sites = np.argpartition(rho, p - 1)[:p]
-        value = float(lam.sum() + rho[sites].sum())
-        if value > best + 1e-9 * max(1.0, abs(value)):
-            best, best_sites, stall = value, sites, 0
+        value = float(lam.sum() + rho[sites].sum(dtype=np.float64))
+        if value > estimate + 1e-9 * max(1.0, abs(value)):
+            estimate, best_lam, stall = value, lam, 0
+            if _proven(best_cost, estimate, integral=integral):  # confirm in float64 before stopping
+                bound = max(bound, _lagrangian_value(cost, best_lam, p))
+                if _proven(best_cost, bound, integral=integral):
+                    return bound, best, best_cost
         else:
             stall += 1
             if stall >= 20:
                 theta, stall = theta / 2, 0
-        if _proven(upper, best, integral=integral) or theta < 1e-3 or time.perf_counter() > stop:
+        if iteration % polish_every == 0:
+            best, best_cost = _better(cost, best, best_cost, sites, deadline)
+        if theta < 1e-3 or time.perf_counter() > stop:
             break
         served = (reduced[:, sites] < 0).sum(axis=1)
         subgradient = 1.0 - served
         norm = float(subgradient @ subgradient)
         if norm == 0:  # the relaxed solution serves every point once: it is optimal
             break
-        lam = lam + theta * (upper - value) / norm * subgradient
-    return best, best_sites
+        lam = lam + theta * (best_cost - value) / norm * subgradient
+    bound = max(bound, _lagrangian_value(cost, best_lam, p))
+    relaxed_sites = np.argpartition(np.minimum(cost - best_lam[:, None], 0).sum(axis=0), p - 1)[:p]
+    best, best_cost = _better(cost, best, best_cost, relaxed_sites, deadline)
+    return bound, best, best_cost
+
+
+def _lagrangian_value(cost: np.ndarray, lam: np.ndarray, p: int) -> float:
+    """L(λ) in float64 (see `_lagrangian`)."""
+    rho = np.minimum(cost - lam[:, None], 0).sum(axis=0)
+    return float(lam.sum() + np.partition(rho, p - 1)[:p].sum())
+
+
+def _better(cost, best, best_cost, start_sites, deadline):
+    """(sites, cost): fast interchange from `start_sites` if it beats (best, best_cost), else those."""
+    if time.perf_counter() >= deadline:
+        return best, best_cost
+    candidate = _local_search(cost, start_sites, deadline)
+    candidate_cost = assignment_cost(cost, candidate)
+    if candidate_cost < best_cost:
+        return candidate, candidate_cost
+    return best, best_cost
