@@ -35,7 +35,12 @@ def read_pmedian_file(path: str | Path) -> PMedianInstance:
     (bad header, wrong number of edge lines, a vertex outside 1…n, a negative cost) or if the graph is
     not connected (a vertex with no path to some other has no finite distance to serve it)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # a directory, no permission …: a message rather than a traceback
+        raise SolverInputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     return parse_pmedian(text, name=path.stem)
 
 

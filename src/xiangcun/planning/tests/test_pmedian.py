@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from xiangcun.planning.solvers import SolverInputError
+from xiangcun.planning.solvers import SolverInputError, pmedian
 from xiangcun.planning.solvers.orlib import parse_pmedian, read_pmedian_file
 from xiangcun.planning.solvers.pmedian import solve_facility_location, solve_file, solve_pmedian
 
@@ -126,6 +126,22 @@ def test_local_search_beyond_the_milp_size_is_optimal_and_deterministic():
     again = solve_pmedian(dist, 6, method="local search", seed=5, time_limit=30)
     assert first.objective == exact.objective
     assert first.solution["open_sites"] == again.solution["open_sites"]
+
+
+def test_vns_alone_reaches_the_optimum_and_is_deterministic(monkeypatch):
+    """Without the Lagrangian bound's help (it neither proves anything nor proposes starts) the
+    variable neighbourhood search still finds the brute-force optimum from the greedy start, stops after
+    its stall budget, and gives the same sites for the same seed."""
+    monkeypatch.setattr(pmedian, "_lagrangian", lambda cost, p, best, best_cost, **kw: (0.0, best, best_cost))
+    rng = np.random.default_rng(99)
+    for p in (2, 3, 4, 5, 6):
+        dist = rng.integers(1, 100, size=(18, 13))
+        weights = rng.integers(1, 5, size=18)
+        first = solve_pmedian(dist, p, weights=weights, method="local search", seed=8, time_limit=30)
+        again = solve_pmedian(dist, p, weights=weights, method="local search", seed=8, time_limit=30)
+        assert first.objective == brute_force(dist, p, weights)
+        assert first.solution["open_sites"] == again.solution["open_sites"]
+        assert not first.solution["proven_optimal"] and first.seconds < 30
 
 
 def test_fractional_distances_and_zero_weights():
@@ -293,6 +309,8 @@ def test_cli_p_override(tmp_path):
 def test_cli_errors(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("solve", "pmedian", str(tmp_path / "missing.txt"))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("solve", "pmedian", str(tmp_path))
     bad = tmp_path / "bad.txt"
     bad.write_text("3 2 1\n1 2 1\n2 x 1\n")
     with pytest.raises(CommandError, match="line 3"):
