@@ -80,29 +80,20 @@ def solve_pmedian(
     deadline = start + time_limit - min(0.05 * time_limit, 0.2)
 
     if p == m:  # nothing to choose
-        open_sites, lower_bound, used = np.arange(m), None, "all sites"
+        open_sites, used = np.arange(m), "all sites"
+        lower_bound = assignment_cost(cost, open_sites)
     elif p == 1:  # one column sum each: exact without search
-        open_sites, lower_bound, used = np.array([int(np.argmin(cost.sum(axis=0)))]), None, "enumeration"
+        open_sites, used = np.array([int(np.argmin(cost.sum(axis=0)))]), "enumeration"
+        lower_bound = assignment_cost(cost, open_sites)
     elif method == "milp" or (method == "auto" and n * m <= MILP_MAX_PAIRS):
-        open_sites, lower_bound, used = None, None, "milp"
-        if method == "auto":  # a proof by the Lagrangian bound takes milliseconds, HiGHS often seconds
-            sites, bound = _search(cost, p, deadline=deadline, seed=seed, vns=False)
-            if _proven(assignment_cost(cost, sites), bound, integral=_is_integral(cost)):
-                open_sites, lower_bound, used = sites, bound, "local search"
-        if open_sites is None:
-            open_sites, lower_bound = _solve_milp(cost, p, max(0.1, deadline - time.perf_counter()))
-        if open_sites is None:  # HiGHS found nothing in time: search with what is left of the budget
-            open_sites, lower_bound = _search(cost, p, deadline=deadline, seed=seed)
-            used = "local search"
-        elif lower_bound is None or lower_bound < assignment_cost(cost, open_sites):
-            open_sites = _local_search(cost, open_sites)  # stopped by the clock: polish its incumbent
+        open_sites, lower_bound, used = _milp_with_search(
+            cost, p, deadline=deadline, seed=seed, first=method == "auto"
+        )
     else:
         open_sites, lower_bound = _search(cost, p, deadline=deadline, seed=seed)
         used = "local search"
 
     objective = float(assignment_cost(cost, open_sites))
-    if lower_bound is None:
-        lower_bound = objective
     lower_bound = min(float(lower_bound), objective)
     proven = _proven(objective, lower_bound, integral=_is_integral(cost))
     if proven:
@@ -191,6 +182,33 @@ def _proven(objective: float, lower_bound: float, *, integral: bool) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------- MILP
+
+
+def _milp_with_search(cost: np.ndarray, p: int, *, deadline: float, seed: int, first: bool):
+    """(open sites, lower bound, method) for instances small enough for HiGHS.
+
+    With `first`, the search's cheap steps (no VNS) run before: a proof by the Lagrangian bound takes
+    milliseconds where HiGHS often takes seconds. If HiGHS stops at the clock, the better of its
+    incumbent (polished by fast interchange) and the search's solution is kept, with the better bound;
+    if it found nothing, the search gets what is left of the budget. Costs are ≥ 0, so 0 is the bound
+    of last resort."""
+    integral = _is_integral(cost)
+    searched, searched_bound = None, 0.0
+    if first:
+        searched, searched_bound = _search(cost, p, deadline=deadline, seed=seed, vns=False)
+        if _proven(assignment_cost(cost, searched), searched_bound, integral=integral):
+            return searched, searched_bound, "local search"
+    sites, bound = _solve_milp(cost, p, max(0.1, deadline - time.perf_counter()))
+    if sites is None:
+        if searched is None:
+            searched, searched_bound = _search(cost, p, deadline=deadline, seed=seed)
+        return searched, searched_bound, "local search"
+    bound = max(searched_bound, 0.0 if bound is None else bound)
+    if not _proven(assignment_cost(cost, sites), bound, integral=integral):
+        sites = _local_search(cost, sites)  # HiGHS stopped at the clock: polish its incumbent
+        if searched is not None and assignment_cost(cost, searched) < assignment_cost(cost, sites):
+            return searched, bound, "local search"
+    return sites, bound, "milp"
 
 
 def _solve_milp(cost: np.ndarray, p: int, time_limit: float):

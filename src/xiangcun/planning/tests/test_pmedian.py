@@ -144,6 +144,21 @@ def test_vns_alone_reaches_the_optimum_and_is_deterministic(monkeypatch):
         assert not first.solution["proven_optimal"] and first.seconds < 30
 
 
+def test_milp_stopped_by_the_clock(monkeypatch):
+    """When HiGHS stops at its time limit its incumbent is polished and nothing is claimed proven; when it
+    found nothing the search takes over."""
+    rng = np.random.default_rng(3)
+    dist = rng.integers(1, 100, size=(14, 10))
+    optimum = brute_force(dist, 3)
+    monkeypatch.setattr(pmedian, "_solve_milp", lambda cost, p, limit: (np.arange(p), None))
+    polished = solve_pmedian(dist, 3, method="milp")
+    assert polished.objective <= dist[:, :3].min(axis=1).sum()
+    assert not polished.solution["proven_optimal"] and polished.solution["lower_bound"] == 0
+    monkeypatch.setattr(pmedian, "_solve_milp", lambda cost, p, limit: (None, None))
+    searched = solve_pmedian(dist, 3, method="milp")
+    assert searched.objective == optimum and searched.solution["method"] == "local search"
+
+
 def test_fractional_distances_and_zero_weights():
     dist = [[1.5, 0.25], [2.0, 3.75], [0.5, 0.5]]
     result = solve_pmedian(dist, 1, weights=[2, 0, 1])
