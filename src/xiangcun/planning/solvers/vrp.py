@@ -237,12 +237,15 @@ def solve_vrp(
     instances, such as one township's stations, converge in far less than the time limit); None runs
     to the time limit. Raises SolverInputError for an infeasible instance (`check_feasible`).
 
-    The result's objective is the total distance in reported units (internal / scale); its solution:
-    `routes` (lists of client indices), `route_details` (per route: `load`, `distance`, and when the
-    instance has time windows or a duration limit `start_time`, `end_time`, `duration` and
-    `service_starts`, the time service starts at each client, all in reported units), `feasible`
-    (capacity, time windows and duration limit all respected, every client visited), `unvisited`
-    clients (only if infeasible), and `num_vehicles` used.
+    The result's objective is the total distance in reported units (internal / scale). Its solution:
+    - `routes`: lists of client indices in visiting order;
+    - `route_details`, one per route: `load`, `distance`, and when the instance has time windows or
+      a duration limit `start_time`, `end_time`, `duration` and `service_starts` (when service
+      starts at each client), in reported units. The times are PyVRP's schedule, which leaves the
+      depot as late as it can without lengthening the route: it waits least, but may reach a client
+      just as its window closes; leaving earlier (not before the depot opens) stays feasible;
+    - `feasible`: capacity, windows and duration limit respected and every client visited;
+    - `unvisited`: clients left out (empty unless infeasible); `num_vehicles`: routes used.
     """
     started = time.perf_counter()
     if not time_limit > 0:

@@ -67,7 +67,8 @@ def read_vrplib(path: str | Path) -> VrpInstance:
     path = Path(path)
     _read_text(path)  # FileNotFoundError and undecodable files, before vrplib sees them
     try:
-        data = vrplib.read_instance(path)
+        # Distances are computed here (vrplib would fail on types it does not know, e.g. GEO).
+        data = vrplib.read_instance(path, compute_edge_weights=False)
     except (RuntimeError, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
         raise SolverInputError(f"{path.name}: not a readable VRPLIB file ({exc}).") from None
     name = path.name
@@ -75,6 +76,8 @@ def read_vrplib(path: str | Path) -> VrpInstance:
     def fail(message: str):
         raise SolverInputError(f"{name}: {message}")
 
+    if not data:
+        fail("empty: not a VRPLIB file.")
     unknown = sorted(set(data) - _VRPLIB_KEYS)
     if unknown:
         fail(f"unsupported VRPLIB fields {', '.join(k.upper() for k in unknown)} (only CVRP is read).")
@@ -91,7 +94,7 @@ def read_vrplib(path: str | Path) -> VrpInstance:
     demand = data.get("demand")
     if demand is None:
         fail("no DEMAND_SECTION.")
-    demand = np.asarray(demand)
+    demand = _numeric(demand, name, "DEMAND_SECTION")
     if demand.shape != (dimension,):
         fail(f"DEMAND_SECTION has {demand.size} entries, DIMENSION is {dimension}.")
     depot = np.atleast_1d(np.asarray(data.get("depot", [0])))
@@ -101,7 +104,7 @@ def read_vrplib(path: str | Path) -> VrpInstance:
     weight_type = str(data.get("edge_weight_type", "")).strip().upper()
     coordinates = data.get("node_coord")
     if coordinates is not None:
-        coordinates = np.asarray(coordinates, dtype=float)
+        coordinates = _numeric(coordinates, name, "NODE_COORD_SECTION")
         if coordinates.shape != (dimension, 2):
             fail(f"NODE_COORD_SECTION has {len(coordinates)} nodes, DIMENSION is {dimension}.")
     if weight_type == "EUC_2D":
@@ -109,7 +112,7 @@ def read_vrplib(path: str | Path) -> VrpInstance:
             fail("EDGE_WEIGHT_TYPE EUC_2D needs a NODE_COORD_SECTION.")
         distances = None  # VrpInstance rounds the Euclidean distances (scale 1), VRPLIB's rule
     elif weight_type == "EXPLICIT":
-        distances = np.asarray(data.get("edge_weight"), dtype=float)
+        distances = _numeric(data.get("edge_weight"), name, "EDGE_WEIGHT_SECTION")
         if distances.shape != (dimension, dimension):
             fail(f"the EDGE_WEIGHT_SECTION does not give a {dimension} × {dimension} matrix.")
     else:
@@ -197,7 +200,18 @@ def _int_fields(line: str, count: int, file_name: str, where: str) -> list[int]:
         ) from None
 
 
+def _numeric(value, file_name: str, section: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SolverInputError(
+            f"{file_name}: {section} holds rows of unequal length or non-numbers."
+        ) from None
+
+
 def _whole(value, file_name: str, key: str) -> int:
+    if value is None:
+        raise SolverInputError(f"{file_name}: no {key}.")
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         if isinstance(value, float | np.floating) and float(value).is_integer():
             return int(value)
