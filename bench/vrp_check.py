@@ -11,7 +11,6 @@ file format's convention, and verify the routes from scratch. A solution that br
   the check also reports the unrounded length and whether the schedule holds with unrounded times.
 """
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +129,3 @@ def check_vrptw(path: Path, routes: list[list[int]]) -> VrptwCheck:
 
 def gap_pct(cost: float, best: float) -> float:
     return 100.0 * (cost - best) / best
-
-
-def same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=0, abs_tol=1e-6)
