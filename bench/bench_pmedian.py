@@ -14,7 +14,6 @@ Per-instance lines go to stderr.
 """
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,8 +21,9 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse.csgraph import floyd_warshall
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("XIANGCUN_BENCH_DATA", ROOT.parent / "shared" / "bench-data")) / "pmed"
+from xiangcun.planning.solvers import benchmark_data_dir
+
+DATA = benchmark_data_dir() / "pmed"
 TIME_LIMIT = 10.0
 INSTANCES = [f"pmed{k}" for k in range(1, 41)]
 MAX_GAP_PCT, MEAN_GAP_PCT, MAX_SECONDS = 0.5, 0.1, 10.0

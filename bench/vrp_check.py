@@ -11,14 +11,11 @@ file format's convention, and verify the routes from scratch. A solution that br
   the check also reports the unrounded length and whether the schedule holds with unrounded times.
 """
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import vrplib
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class InvalidSolution(AssertionError):
@@ -28,7 +25,9 @@ class InvalidSolution(AssertionError):
 
 def bench_data_dir() -> Path:
     """`XIANGCUN_BENCH_DATA`, else the `shared/bench-data` folder beside the repository."""
-    return Path(os.environ.get("XIANGCUN_BENCH_DATA") or ROOT.parent / "shared" / "bench-data")
+    from xiangcun.planning.solvers import benchmark_data_dir
+
+    return benchmark_data_dir()
 
 
 def best_known(path: Path) -> float:

@@ -10,8 +10,18 @@ measured on the public benchmarks (`bench/`):
 Every solve returns a `SolveResult`; `xiangcun solve …` prints it as JSON.
 """
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+
+def benchmark_data_dir() -> Path:
+    """The public benchmark instances (OR-Library `pmed/`, VRPLIB and Solomon `vrp/`): the folder named
+    by `XIANGCUN_BENCH_DATA`, else `shared/bench-data` beside the repository (the tests that need
+    them skip, and the benchmarks fail, when it is missing)."""
+    default = Path(__file__).resolve().parents[4].parent / "shared" / "bench-data"
+    return Path(os.environ.get("XIANGCUN_BENCH_DATA") or default)
 
 
 class SolverInputError(ValueError):

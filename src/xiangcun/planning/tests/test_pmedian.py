@@ -4,20 +4,17 @@ instance (pmed1, optimum 5819)."""
 
 import itertools
 import json
-import os
 from io import StringIO
-from pathlib import Path
 
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from xiangcun.planning.solvers import SolverInputError, pmedian
+from xiangcun.planning.solvers import SolverInputError, benchmark_data_dir, pmedian
 from xiangcun.planning.solvers.orlib import parse_pmedian, read_pmedian_file
 from xiangcun.planning.solvers.pmedian import solve_facility_location, solve_file, solve_pmedian
 
-REPO = Path(__file__).resolve().parents[4]
-PMED = Path(os.environ.get("XIANGCUN_BENCH_DATA", REPO.parent / "shared" / "bench-data")) / "pmed"
+PMED = benchmark_data_dir() / "pmed"
 needs_data = pytest.mark.skipif(
     not (PMED / "pmed1.txt").exists(), reason=f"benchmark data not found in {PMED}"
 )

@@ -9,7 +9,6 @@ import io
 import itertools
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,11 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xiangcun.planning.solvers import SolverInputError
+from xiangcun.planning.solvers import SolverInputError, benchmark_data_dir
 from xiangcun.planning.solvers.vrp import VrpInstance, road_distance_matrix, solve_file, solve_vrp
 from xiangcun.planning.solvers.vrp_files import read_instance_file, read_solomon, read_vrplib
 
-REPO = Path(__file__).resolve().parents[4]
-BENCH_VRP = Path(os.environ.get("XIANGCUN_BENCH_DATA") or REPO.parent / "shared" / "bench-data") / "vrp"
+BENCH_VRP = benchmark_data_dir() / "vrp"
 needs_bench_data = pytest.mark.skipif(not BENCH_VRP.is_dir(), reason=f"no benchmark data at {BENCH_VRP}")
 
 FAST = {"time_limit": 1.0, "max_stall": 300}  # tiny instances converge in a few hundred iterations
