@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "xiangcun.stations",
     "xiangcun.orders",
     "xiangcun.reporting",
+    "xiangcun.planning",
     "xiangcun.evaluation",
     "xiangcun.devtools",
 ]
