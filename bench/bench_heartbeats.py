@@ -1,91 +1,45 @@
 """`heartbeats_per_s`: terminal heartbeats recorded per second through `POST /api/v1/terminals/heartbeat`.
 
 A fresh SQLite database gets a county with 200 operating stations, each with a terminal, open around
-the clock (so every beat counts, whatever the time of day the benchmark runs). the production server serves it
-(gunicorn, 2 uvicorn workers, `bench/harness.py`); `wrk` (1 thread, 32 keep-alive connections) on the same machine sends the load from
-`LUA` below: each request is one terminal's next beat, `{"at": …}` one minute after that terminal's
-previous one, terminals in turn. This is the common case in production (a terminal beats once a
-minute; each beat extends its station's span by a minute and adds to the day and month rollups). For
-the last seconds of the run wrk asks `/healthz` instead, so that no heartbeat is in flight when wrk
-stops and every heartbeat sent is answered and counted.
+the clock (so every beat counts, whatever the time of day the benchmark runs). The production server
+serves it (gunicorn, 2 uvicorn workers, `bench/harness.py`); `bench/loadgen.py` (32 keep-alive
+connections, one request in flight on each, in this process on the same machine) sends the load: each
+request is one terminal's next beat, `{"at": …}` one minute after that terminal's previous one,
+terminals in turn. This is the common case in production (a terminal beats once a minute; each beat
+extends its station's span by a minute and adds to the day and month rollups). When the time is up no
+new beat is sent and those in flight are answered, so every beat sent is counted; the rate is the beats
+answered 200 over the time from the first request to the last answer.
 
 Checks after the run (the benchmark fails otherwise): every heartbeat was answered 200, the heartbeats
 stored in the spans equal the 200 responses (nothing lost, nothing doubled), and the day and month
 online rollups kept fresh by the beats equal those rebuilt from the spans.
 
-Needs `wrk` (Debian package `wrk`); without it this benchmark says so on stderr and fails.
 Connections: in production each terminal holds its own connection, hundreds of them, which the two
 workers share out evenly on average; a keep-alive connection stays with the worker that accepted it,
 so with very few connections the split between the workers is a matter of luck (8 connections split
 6–2 or worse 29 % of the time, one worker then serving three quarters of the load or more). 32 connections
 keep that luck out of the figure while staying far fewer than a county's terminals.
 
+The load generator's own CPU time per request is printed beside the server's (both share the two
+cores), with the rate two idle CPUs would give at that cost.
+
 Environment: HEARTBEAT_SECONDS (default 10), HEARTBEAT_CONNECTIONS (32), HEARTBEAT_STATIONS (200).
 """
 
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import loadgen
 from harness import Server, fresh_sqlite
 
 SECONDS = int(os.environ.get("HEARTBEAT_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("HEARTBEAT_CONNECTIONS", "32"))
+PATH = "/api/v1/terminals/heartbeat"
 STATIONS = int(os.environ.get("HEARTBEAT_STATIONS", "200"))
-DRAIN = 2  # seconds of /healthz at the end
-# wrk's script. Arguments: the token file, the first beat (epoch seconds), the end of the heartbeat
-# phase (epoch seconds). Counters are globals so that done() can read them from each thread.
-LUA = r"""
-local tokens, start, deadline, i = {}, 0, 0, 0
-ok, failed, other, health = 0, 0, 0, 0
-
-function init(args)
-  for line in io.lines(args[1]) do
-    if #line > 0 then tokens[#tokens + 1] = line end
-  end
-  start, deadline = tonumber(args[2]), tonumber(args[3])
-end
-
-function request()
-  if os.time() >= deadline then
-    return wrk.format("GET", "/healthz")
-  end
-  local n = #tokens
-  local token, beat = tokens[i % n + 1], math.floor(i / n)
-  i = i + 1
-  local body = '{"at": "' .. os.date("!%Y-%m-%dT%H:%M:%S+00:00", start + beat * 60) .. '"}'
-  return wrk.format("POST", "/api/v1/terminals/heartbeat",
-    {["Authorization"] = "Terminal " .. token, ["Content-Type"] = "application/json"}, body)
-end
-
-function response(status, headers, body)
-  if string.find(body, '"recorded"', 1, true) then
-    if status == 200 then ok = ok + 1 else other = other + 1 end
-  elseif status == 200 then health = health + 1
-  elseif status == 400 or status == 401 then failed = failed + 1
-  else other = other + 1 end
-end
-
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-
-function done(summary, latency, requests)
-  local t = {ok = 0, failed = 0, other = 0, health = 0}
-  for _, thread in ipairs(threads) do
-    for k, _ in pairs(t) do t[k] = t[k] + thread:get(k) end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'HEARTBEATS {"ok": %d, "failed": %d, "other": %d, "health": %d, "socket_errors": %d}\n',
-    t.ok, t.failed, t.other, t.health, e.connect + e.read + e.write + e.timeout))
-end
-"""
 
 
 def setup_county(stations: int) -> list[str]:
@@ -119,43 +73,30 @@ def setup_county(stations: int) -> list[str]:
     return tokens
 
 
-def run_wrk(port: int, tokens: list[str], start: datetime) -> dict:
-    """Run wrk; returns its counts (see LUA) and the heartbeat phase's seconds."""
-    base = os.environ["BENCH_DATABASE_URL"].removeprefix("sqlite:///")
-    token_file, script = Path(f"{base}.tokens"), Path(f"{base}.lua")
-    token_file.write_text("\n".join(tokens) + "\n")
-    script.write_text(LUA)
-    began = time.time()
-    deadline = int(began) + SECONDS + 1  # heartbeats until this whole second, then /healthz
-    proc = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{CONNECTIONS}",
-            f"-d{deadline - int(began) + DRAIN}s",
-            "--latency",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}",
-            "--",
-            str(token_file),
-            str(int(start.timestamp())),
-            str(deadline),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    token_file.unlink(missing_ok=True)
-    script.unlink(missing_ok=True)
-    match = re.search(r"^HEARTBEATS (\{.*\})$", proc.stdout, re.MULTILINE)
-    if proc.returncode != 0 or match is None:
-        sys.exit(f"wrk failed (status {proc.returncode}):\n{proc.stdout}")
-    print(proc.stdout, file=sys.stderr)
-    counts = json.loads(match.group(1))
-    counts["seconds"] = deadline - began
-    return counts
+def send_beats(port: int, tokens: list[str], start: datetime) -> dict:
+    """Beats from every terminal in turn for SECONDS; their counts and the seconds they took."""
+    headers = [{"Authorization": f"Terminal {token}", "Content-Type": "application/json"} for token in tokens]
+    first = int(start.timestamp())
+    state = {"i": 0}
+    counts = {"ok": 0, "refused": 0, "other": 0}
+
+    def next_request() -> bytes:
+        i = state["i"]
+        state["i"] = i + 1
+        beat, terminal = divmod(i, len(tokens))
+        at = datetime.fromtimestamp(first + beat * 60, UTC).isoformat()
+        return loadgen.request("POST", PATH, headers[terminal], b'{"at": "%s"}' % at.encode())
+
+    def on_response(status: int, body: bytes) -> None:
+        if status == 200 and body.startswith(b'{"recorded": 1,'):
+            counts["ok"] += 1
+        elif status in (400, 401):
+            counts["refused"] += 1
+        else:
+            counts["other"] += 1
+
+    outcome = loadgen.run(port, CONNECTIONS, SECONDS, next_request, on_response)
+    return {**counts, **outcome, "sent": state["i"]}
 
 
 def server_cpu_seconds(master_pid: int) -> float:
@@ -175,19 +116,16 @@ def server_cpu_seconds(master_pid: int) -> float:
     return total / tick
 
 
-def reference_rate(port: int, seconds: int = 3) -> float:
-    """Requests per second of `GET /healthz` (the full Django stack and one query) with the same server
+def reference_rate(port: int, seconds: float = 3) -> float:
+    """Requests per second of `GET /healthz` (Django's full stack and one query) with the same server
     and load generator, just before the heartbeats: what this machine serves right now, for context
     (the machine may be shared; the heartbeat figure is noisy in the same way)."""
-    proc = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", f"http://127.0.0.1:{port}/healthz"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
+    health = loadgen.request("GET", "/healthz")
+    answered = []
+    outcome = loadgen.run(
+        port, CONNECTIONS, seconds, lambda: health, lambda status, _body: answered.append(status)
     )
-    match = re.search(r"^Requests/sec:\s+([\d.]+)", proc.stdout, re.MULTILINE)
-    return float(match.group(1)) if match else float("nan")
+    return answered.count(200) / outcome["seconds"] if outcome["seconds"] else float("nan")
 
 
 def rollups() -> tuple[list, list]:
@@ -200,13 +138,6 @@ def rollups() -> tuple[list, list]:
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        print(
-            "bench_heartbeats: `wrk` is not installed (Debian package `wrk`: apt-get install wrk); "
-            "it generates the load for heartbeats_per_s.",
-            file=sys.stderr,
-        )
-        sys.exit(2)
     fresh_sqlite("heartbeats.sqlite3")
     from django.db.models import Sum
 
@@ -219,14 +150,14 @@ def main() -> None:
     with Server(workers=2) as server:
         reference = reference_rate(server.port)
         cpu_server = server_cpu_seconds(server.proc.pid)
-        cpu_children = os.times().children_user + os.times().children_system
-        counts = run_wrk(server.port, tokens, start)
+        cpu_client = time.process_time()
+        counts = send_beats(server.port, tokens, start)
+        cpu_client = time.process_time() - cpu_client
         cpu_server = server_cpu_seconds(server.proc.pid) - cpu_server
-        cpu_wrk = os.times().children_user + os.times().children_system - cpu_children
-    ok, failed = counts["ok"], counts["failed"]
+    ok = counts["ok"]
     stored = OnlineSpan.objects.aggregate(n=Sum("heartbeats"))["n"] or 0
-    if failed or counts["other"] or counts["socket_errors"]:
-        sys.exit(f"heartbeats refused: {failed}, unexpected responses: {counts['other']} ({counts})")
+    if counts["refused"] or counts["other"] or counts["errors"] or ok != counts["sent"]:
+        sys.exit(f"heartbeats sent {counts['sent']}, answered 200: {ok} ({counts})")
     if stored != ok:
         sys.exit(f"heartbeats answered 200: {ok}, stored: {stored}")
     live = rollups()
@@ -234,14 +165,13 @@ def main() -> None:
     if rollups() != live:
         sys.exit("the online rollups kept fresh by the heartbeats differ from the rebuilt ones")
     rate = ok / counts["seconds"]
-    requests = ok + counts["health"]
-    per_request = (cpu_server + cpu_wrk) / requests if requests else float("nan")
+    per_request = (cpu_server + cpu_client) / ok
     print(
         f"heartbeats: {ok} answered 200 and stored in {counts['seconds']:.2f} s ({rate:,.0f}/s), "
         f"{STATIONS} terminals, {CONNECTIONS} connections; rollups equal the rebuilt ones. Reference in "
-        f"the same run: GET /healthz (full Django stack) {reference:,.0f}/s; load average {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} CPUs. CPU per request (heartbeats and the final /healthz): server "
-        f"{cpu_server / requests * 1e6:.0f} µs, wrk {cpu_wrk / requests * 1e6:.0f} µs — with "
+        f"the same run: GET /healthz (Django's full stack) {reference:,.0f}/s; load average "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs. CPU per heartbeat: server "
+        f"{cpu_server / ok * 1e6:.0f} µs, load generator {cpu_client / ok * 1e6:.0f} µs — with "
         f"{os.cpu_count()} idle CPUs that is about {os.cpu_count() / per_request:,.0f}/s",
         file=sys.stderr,
     )
