@@ -23,10 +23,11 @@ from fractions import Fraction
 
 from django.db.models import OuterRef, Subquery
 
-from xiangcun.core.db import as_date, raw_rows
+from xiangcun.core.db import EpochSeconds, as_date, raw_rows
 from xiangcun.network.models import Station, StatusChange
 from xiangcun.stations.models import OnlineSpan
 from xiangcun.stations.uptime import (
+    EPOCH_ORDINAL,
     StatusHistory,
     day_start,
     epoch,
@@ -232,32 +233,51 @@ def _load(*, county, township, start: date, end: date, by_month: bool, now: date
     for sid, month, seconds in raw_rows(months_online.values_list("station_id", "month", "online_seconds")):
         key = as_date(month) if by_month else start
         online[sid][key] = online[sid].get(key, 0) + seconds
+    # The history as epoch seconds computed by the database (no datetime parsing per row); unordered,
+    # StatusHistory sorts each station's changes.
+    changes = changes.order_by().annotate(at=EpochSeconds("effective_at"))
     rows_by_station: dict[int, list] = defaultdict(list)
-    for sid, pk, at, status in changes.values_list("station_id", "pk", "effective_at", "to_status"):
+    for sid, pk, status, at in raw_rows(changes.values_list("station_id", "pk", "to_status", "at")):
         rows_by_station[sid].append((at, pk, status))
     buckets = [(m, min(_next(m), end)) for m in _months(start, end)] if by_month else [(start, end)]
+    bounds = [
+        (b_start.toordinal() - EPOCH_ORDINAL, b_end.toordinal() - EPOCH_ORDINAL) for b_start, b_end in buckets
+    ]
     out: dict[int, dict[date, Online]] = {}
     township_of: dict[int, int] = {}
     for sid, township_id, opens_at, closes_at in station_rows:
         hours = _Hours(opens_at, closes_at)
         per_window = window_seconds(hours)
-        ranges = StatusHistory.from_rows(rows_by_station.get(sid, ())).operating_day_ranges(hours)
+        ranges = StatusHistory(rows_by_station.get(sid, ())).operating_day_ranges(hours)
+        days = _day_counts(ranges, bounds)
         mine = online.get(sid, {})
         cells = {}
-        for b_start, b_end in buckets:
+        for (b_start, b_end), n in zip(buckets, days, strict=True):
             seconds = mine.get(b_start, 0)
             if now_s is not None and now_s < day_start(b_end):
                 cell = _clipped(hours, ranges, b_start, b_end, seconds, now_s, ahead.get(sid, ()))
+            elif seconds or n:
+                cell = Online(seconds, n * per_window)
             else:
-                cell = Online(
-                    seconds, operating_day_count(ranges, b_start, b_end) * per_window if ranges else 0
-                )
+                continue
             if cell.opening_seconds or cell.online_seconds:
                 cells[b_start] = cell
         if cells:
             out[sid] = cells
             township_of[sid] = township_id
     return out, township_of
+
+
+def _day_counts(ranges: list[tuple[int, int | None]], bounds: list[tuple[int, int]]) -> list[int]:
+    """For each [lo, hi) of `bounds` (local day numbers), how many of its days lie in the operating
+    `ranges`: `operating_day_count` for many periods at once, without converting dates per call."""
+    counts = [0] * len(bounds)
+    for first, stop in ranges:
+        for i, (lo, hi) in enumerate(bounds):
+            n = (hi if stop is None or stop > hi else stop) - (lo if lo > first else first)
+            if n > 0:
+                counts[i] += n
+    return counts
 
 
 def _next(month: date) -> date:
