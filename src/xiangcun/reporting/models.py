@@ -47,7 +47,16 @@ class StationMonth(LedgerTotals):
                 fields=["county", "station", "month", "kind"], name="station_month_unique"
             )
         ]
-        indexes = [models.Index(fields=["county", "month"], name="station_month_county_idx")]
+        indexes = [
+            models.Index(fields=["county", "month"], name="station_month_county_idx"),
+            # The scorecard's read (one kind, one year, every station of the county) from the index alone:
+            # without it SQLite walks every kind's rows of the months. Rows are few (station × month ×
+            # kind) and each ledger write upserts a handful, so the extra index costs writes little.
+            models.Index(
+                fields=["county", "kind", "month", "station", "count", "void_count", "amount", "void_amount"],
+                name="station_month_kind_idx",
+            ),
+        ]
 
 
 class TownshipMonth(LedgerTotals):
