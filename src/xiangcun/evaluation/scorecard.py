@@ -1,7 +1,8 @@
 """The scorecard: every indicator of the registry, valued for one county at the end of one year.
 
-`build_scorecard(county=..., year=...)` reads the network once (`network.selectors.coverage_counts`,
-the status history, the standards check) and the monthly rollups of station operations once
+`build_scorecard(county=..., year=...)` reads the network once (the status history, the stations,
+facilities, villages and townships, from which it takes the coverage counts of
+`network.selectors.coverage_from` and the standards check) and the monthly rollups of station operations once
 (`evaluation.operations`), and judges each indicator:
 
 - `met` / `not_met` only for data-measured indicators whose inputs exist, compared exactly
@@ -31,10 +32,10 @@ from xiangcun.core.errors import ApplicationError
 from xiangcun.network import checks
 from xiangcun.network.choices import FacilityKind, SiteStatus
 from xiangcun.network.models import Facility, Station, StatusChange
-from xiangcun.network.selectors import coverage_counts
+from xiangcun.network.selectors import coverage_from
 from xiangcun.network.standard import STANDARDS, STATION_LARGE_VILLAGE_POPULATION
 from xiangcun.regions.choices import FactSource
-from xiangcun.regions.models import County, Village
+from xiangcun.regions.models import County, Township, Village
 
 from . import operations, registry
 from .links import register_url
@@ -92,7 +93,6 @@ class NetworkFacts:
     def __init__(self, *, county: County, as_of: datetime):
         self.county = county
         self.as_of = as_of
-        self.counts = coverage_counts(county=county, at=as_of)
         moments = {as_of} | {
             _deadline_end(i.deadline)
             for i in registry.INDICATORS
@@ -116,7 +116,18 @@ class NetworkFacts:
             if pk in self.facilities
         }
         self.villages = list(
-            Village.objects.filter(county=county).values_list("pk", "population", "is_poor", "facts_source")
+            Village.objects.filter(county=county).values_list(
+                "pk", "population", "is_poor", "has_broadband", "facts_source"
+            )
+        )
+        # The coverage counts from what is read above (the same as `coverage_counts(at=as_of)`).
+        self.counts = coverage_from(
+            villages=((pk, poor, broadband) for pk, _pop, poor, broadband, _source in self.villages),
+            express_outlets=Township.objects.filter(county=county).values_list(
+                "has_express_outlet", flat=True
+            ),
+            station_villages=[s.village_id for s in stations],
+            facility_kinds=[self.facilities[pk].kind for pk in facilities_now if pk in self.facilities],
         )
 
     def _operating_at_moments(self, moments: list[datetime]) -> dict[datetime, tuple[set[int], set[int]]]:
@@ -220,7 +231,7 @@ def _broadband_coverage(ind: Indicator, facts: NetworkFacts) -> IndicatorResult:
 def _large_village_coverage(ind: Indicator, facts: NetworkFacts) -> IndicatorResult:
     link = register_url("regions:village_list", has_station=False)
     covered = {s.village_id for s in facts.stations.values()}
-    known = [(pk, pop) for pk, pop, _poor, _source in facts.villages if pop is not None]
+    known = [(pk, pop) for pk, pop, _poor, _broadband, _source in facts.villages if pop is not None]
     if not known:
         return _not_measured(ind, _("No village's population is recorded yet."), link)
     large = [pk for pk, pop in known if pop >= STATION_LARGE_VILLAGE_POPULATION]
