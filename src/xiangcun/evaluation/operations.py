@@ -107,8 +107,12 @@ class OperationsFacts:
         purchases = self.purchases
         for sid, months in self.station_months.items():
             mine = purchases.get(sid, {})
-            orders = sum(mine.get(m, (0, 0))[0] for m in months)
-            turnover = sum((mine.get(m, (0, Decimal(0)))[1] for m in months), Decimal(0))
+            orders, turnover = 0, Decimal(0)
+            for m in months:
+                cell = mine.get(m)
+                if cell is not None:
+                    orders += cell[0]
+                    turnover += cell[1]
             out[sid] = (len(months), orders, turnover)
         return out
 
