@@ -107,7 +107,10 @@ class NetworkFacts:
             if row[0] in stations_now
         ]
         self.facilities = {f.pk: f for f in Facility.objects.filter(county=county)}
-        self.station_findings = checks.stations_findings(stations)
+        # Funded stations counted over the villages of all the county's stations (a subquery).
+        self.station_findings = checks.stations_findings(
+            stations, villages=Station.objects.filter(county=county).values("village_id")
+        )
         self.stations = {s.pk: s for s in stations}
         self.facility_findings = {
             pk: checks.facility_findings(self.facilities[pk])
