@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection
+from django.db.models import BigIntegerField, Func
 
 _handles: dict[str, int] = {}
 # flock excludes other processes; threads of one process share the descriptor, so they also queue here.
@@ -47,7 +48,8 @@ def write_lock():
 def raw_rows(queryset) -> list[tuple]:
     """The rows of a `values_list` queryset as the database driver returns them, skipping Django's
     per-row field converters (for large reads of plain columns). Dates come back as `date` on
-    PostgreSQL and as ISO strings on SQLite (see `as_date`); money columns as integer fen."""
+    PostgreSQL and as ISO strings on SQLite (see `as_date`); money columns as integer fen. The columns
+    come in the SQL's order: model fields first, then annotations, so list annotations last."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -57,3 +59,21 @@ def raw_rows(queryset) -> list[tuple]:
 def as_date(value) -> date:
     """A date column's raw value (a `date`, or an ISO string on SQLite) as a `date`."""
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+class EpochSeconds(Func):
+    """Whole seconds since 1970 (UTC) of a datetime column, computed by the database: an integer, so a
+    large read has no per-row datetime parsing in Python. Sub-seconds are dropped (rounded down), as
+    `stations.uptime.epoch` does."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite stores UTC datetimes as text; strftime('%s') reads them. '%%%%' survives the template
+        # and the driver's parameter formatting as a single '%'.
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)

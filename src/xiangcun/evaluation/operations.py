@@ -43,7 +43,7 @@ from xiangcun.network.choices import FacilityKind
 from xiangcun.network.models import StaffMember
 from xiangcun.regions.models import County
 from xiangcun.reporting.models import CountyMonth, StationMonth
-from xiangcun.reporting.online import TARGET_PERCENT, station_months
+from xiangcun.reporting.online import TARGET_PERCENT, Online, station_year
 from xiangcun.stations.choices import FORBIDDEN_CHARGES, ORDERS_TARGET, TURNOVER_TARGET, ServiceKind
 from xiangcun.stations.models import ServiceCompany, StationCharge
 
@@ -67,18 +67,18 @@ class OperationsFacts:
         self.county, self.year, self.as_of = county, year, as_of
 
     @cached_property
-    def online(self) -> dict:
-        """Station id → {month: Online} for the months the station operated (or had online seconds)."""
-        return station_months(county=self.county, year=self.year)
+    def _year(self) -> dict[int, tuple[Online, list[date]]]:
+        return station_year(county=self.county, year=self.year)
+
+    @cached_property
+    def online(self) -> dict[int, Online]:
+        """Station id → its Online over the year (stations operating in it, or with online seconds)."""
+        return {sid: online for sid, (online, _months) in self._year.items()}
 
     @cached_property
     def station_months(self) -> dict[int, list[date]]:
         """Station id → the months of the year in which it was operating (its station-months)."""
-        return {
-            sid: sorted(m for m, online in months.items() if online.opening_seconds)
-            for sid, months in self.online.items()
-            if any(online.opening_seconds for online in months.values())
-        }
+        return {sid: months for sid, (_online, months) in self._year.items() if months}
 
     @cached_property
     def purchases(self) -> dict[int, dict[date, tuple[int, Decimal]]]:
@@ -107,8 +107,12 @@ class OperationsFacts:
         purchases = self.purchases
         for sid, months in self.station_months.items():
             mine = purchases.get(sid, {})
-            orders = sum(mine.get(m, (0, 0))[0] for m in months)
-            turnover = sum((mine.get(m, (0, Decimal(0)))[1] for m in months), Decimal(0))
+            orders, turnover = 0, Decimal(0)
+            for m in months:
+                cell = mine.get(m)
+                if cell is not None:
+                    orders += cell[0]
+                    turnover += cell[1]
             out[sid] = (len(months), orders, turnover)
         return out
 
@@ -182,10 +186,9 @@ def _share_meeting(meets: Callable[[int, int, Decimal], bool]):
 
 def _online_rate(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
     online = opening = 0
-    for months in facts.online.values():
-        for cell in months.values():
-            online += cell.online_seconds
-            opening += cell.opening_seconds
+    for cell in facts.online.values():
+        online += cell.online_seconds
+        opening += cell.opening_seconds
     if not opening:
         return _no_station_months(ind, facts)
     reason = _("Seconds online within opening hours / opening seconds, all stations, %(year)s.") % {
@@ -196,12 +199,10 @@ def _online_rate(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
 
 def _stations_online(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
     measured = meeting = 0
-    for months in facts.online.values():
-        online = sum(c.online_seconds for c in months.values())
-        opening = sum(c.opening_seconds for c in months.values())
-        if opening:
+    for cell in facts.online.values():
+        if cell.opening_seconds:
             measured += 1
-            meeting += online * 100 >= TARGET_PERCENT * opening
+            meeting += bool(cell.meets(TARGET_PERCENT))
     if not measured:
         return _no_station_months(ind, facts)
     reason = _("%(meeting)s of %(stations)s stations operating in %(year)s.") % {

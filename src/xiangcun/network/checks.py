@@ -131,21 +131,26 @@ def station_findings(station: Station, *, duplicate_funded: bool) -> list[Findin
     return findings
 
 
-def funded_station_counts(stations) -> Counter:
-    """Village id → number of funded, not closed stations, for the villages of `stations`."""
-    village_ids = {s.village_id for s in stations}
+def funded_station_counts(stations, villages=None) -> Counter:
+    """Village id → number of funded, not closed stations, for the villages of `stations`; or for
+    `villages` when given (a queryset of village ids that includes theirs, read as a subquery: cheaper
+    than a parameter per village when `stations` are most of a county's)."""
+    if villages is None:
+        villages = {s.village_id for s in stations}
     rows = (
-        Station.objects.filter(village_id__in=village_ids, funded=True)
+        Station.objects.filter(village_id__in=villages, funded=True)
         .exclude(status="closed")
+        .order_by()
         .values_list("village_id", flat=True)
     )
     return Counter(rows)
 
 
-def stations_findings(stations) -> dict[int, list[Finding]]:
-    """Findings for many stations with one extra query; `stations` should select_related('village')."""
+def stations_findings(stations, villages=None) -> dict[int, list[Finding]]:
+    """Findings for many stations with one extra query; `stations` should select_related('village')
+    (or be rows with the same attributes). `villages`: see `funded_station_counts`."""
     stations = list(stations)
-    counts = funded_station_counts(stations)
+    counts = funded_station_counts(stations, villages)
     return {
         s.pk: station_findings(
             s, duplicate_funded=s.funded and s.status != "closed" and counts[s.village_id] > 1

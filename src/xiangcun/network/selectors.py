@@ -1,5 +1,7 @@
 """Reads on the service network, scoped to the acting user."""
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
@@ -76,38 +78,60 @@ def coverage_counts(*, county, at: datetime | None = None) -> dict[str, int]:
     """
     from xiangcun.regions.models import Township, Village
 
-    from .choices import FacilityKind, SiteStatus
+    from .choices import SiteStatus
 
-    villages = Village.objects.filter(county=county)
-    townships = Township.objects.filter(county=county)
     if at is None:
-        operating = dict(
-            Station.objects.filter(county=county, status=SiteStatus.OPERATING).values_list("pk", "village_id")
+        operating = Station.objects.filter(county=county, status=SiteStatus.OPERATING).values_list(
+            "village_id", flat=True
         )
         facility_status = dict(Facility.objects.filter(county=county).values_list("pk", "status"))
     else:
         status_then = stations_status_at(county=county, at=at)
         operating_ids = [pk for pk, s in status_then.items() if s == SiteStatus.OPERATING]
-        operating = dict(Station.objects.filter(pk__in=operating_ids).values_list("pk", "village_id"))
+        operating = Station.objects.filter(pk__in=operating_ids).values_list("village_id", flat=True)
         facility_status = facilities_status_at(county=county, at=at)
-    covered = set(operating.values())
-    poor_ids = set(villages.filter(is_poor=True).values_list("pk", flat=True))
     kinds = dict(Facility.objects.filter(county=county).values_list("pk", "kind"))
+    return coverage_from(
+        villages=Village.objects.filter(county=county).values_list("pk", "is_poor", "has_broadband"),
+        express_outlets=Township.objects.filter(county=county).values_list("has_express_outlet", flat=True),
+        station_villages=operating,
+        facility_kinds=[
+            kinds[pk] for pk, s in facility_status.items() if s == SiteStatus.OPERATING and pk in kinds
+        ],
+    )
+
+
+def coverage_from(
+    *,
+    villages: Iterable[tuple[int, bool, bool]],
+    express_outlets: Iterable[bool | None],
+    station_villages: Iterable[int],
+    facility_kinds: Iterable[str],
+) -> dict[str, int]:
+    """The counts of `coverage_counts` from rows already read (the scorecard has them at hand): the
+    county's villages as (id, is_poor, has_broadband), each township's `has_express_outlet`, the village
+    of each operating station and the kind of each operating facility."""
+    from .choices import FacilityKind
+
+    villages = list(villages)
+    express_outlets = list(express_outlets)
+    poor_ids = {pk for pk, is_poor, _broadband in villages if is_poor}
+    stations = list(station_villages)
+    covered = set(stations)
+    by_kind = Counter(facility_kinds)
     counts = {
-        "villages": villages.count(),
+        "villages": len(villages),
         "poor_villages": len(poor_ids),
-        "broadband_villages": villages.filter(has_broadband=True).count(),
-        "townships": townships.count(),
-        "townships_with_express_outlet": townships.filter(has_express_outlet=True).count(),
-        "townships_express_known": townships.exclude(has_express_outlet=None).count(),
-        "stations_operating": len(operating),
+        "broadband_villages": sum(1 for _pk, _poor, broadband in villages if broadband),
+        "townships": len(express_outlets),
+        "townships_with_express_outlet": sum(1 for e in express_outlets if e is True),
+        "townships_express_known": sum(1 for e in express_outlets if e is not None),
+        "stations_operating": len(stations),
         "villages_with_station": len(covered),
         "poor_villages_with_station": len(covered & poor_ids),
     }
     for kind in FacilityKind.values:
-        counts[f"facilities_operating_{kind}"] = sum(
-            1 for pk, s in facility_status.items() if s == SiteStatus.OPERATING and kinds.get(pk) == kind
-        )
+        counts[f"facilities_operating_{kind}"] = by_kind[kind]
     return counts
 
 

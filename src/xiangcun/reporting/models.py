@@ -47,7 +47,17 @@ class StationMonth(LedgerTotals):
                 fields=["county", "station", "month", "kind"], name="station_month_unique"
             )
         ]
-        indexes = [models.Index(fields=["county", "month"], name="station_month_county_idx")]
+        indexes = [
+            models.Index(fields=["county", "month"], name="station_month_county_idx"),
+            # The scorecard's read (one kind, one year, every station of the county) from the index alone:
+            # without it SQLite walks every kind's rows of the months (about 6 ms less per scorecard
+            # here). Each upserted row updates it too (about 13 µs on SQLite: under 1 ms for a sync
+            # batch of 500 entries, which touches at most 12 months × 6 kinds of one station).
+            models.Index(
+                fields=["county", "kind", "month", "station", "count", "void_count", "amount", "void_amount"],
+                name="station_month_kind_idx",
+            ),
+        ]
 
 
 class TownshipMonth(LedgerTotals):

@@ -21,12 +21,13 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Sum
 
-from xiangcun.core.db import as_date, raw_rows
+from xiangcun.core.db import EpochSeconds, as_date, raw_rows
 from xiangcun.network.models import Station, StatusChange
 from xiangcun.stations.models import OnlineSpan
 from xiangcun.stations.uptime import (
+    EPOCH_ORDINAL,
     StatusHistory,
     day_start,
     epoch,
@@ -218,46 +219,112 @@ def _clipped(hours, ranges, start: date, end: date, online: int, now: int, ahead
 
 def _load(*, county, township, start: date, end: date, by_month: bool, now: datetime | None = None):
     """({station id: {month or start: Online}}, {station id: township id}) for [start, end)."""
-    stations = Station.objects.filter(county=county)
-    months_online = StationMonthOnline.objects.filter(county=county, month__gte=start, month__lt=end)
-    changes = StatusChange.objects.filter(county=county, station__isnull=False)
-    if township is not None:
-        stations = stations.filter(township=township)
-        months_online = months_online.filter(township=township)
-        changes = changes.filter(station__township=township)
     now_s = None if now is None or epoch(now) >= day_start(end) else epoch(now)
-    station_rows = list(stations.values_list("id", "township_id", "opens_at", "closes_at"))
-    ahead = _ahead([r[0] for r in station_rows], now_s) if now_s is not None else {}
-    online: dict[int, dict[date, int]] = defaultdict(dict)
-    for sid, month, seconds in raw_rows(months_online.values_list("station_id", "month", "online_seconds")):
-        key = as_date(month) if by_month else start
-        online[sid][key] = online[sid].get(key, 0) + seconds
-    rows_by_station: dict[int, list] = defaultdict(list)
-    for sid, pk, at, status in changes.values_list("station_id", "pk", "effective_at", "to_status"):
-        rows_by_station[sid].append((at, pk, status))
+    stations = _stations(county=county, township=township)
+    ahead = _ahead([row[0] for row in stations], now_s) if now_s is not None else {}
+    online = _online_seconds(county=county, township=township, start=start, end=end, by_month=by_month)
     buckets = [(m, min(_next(m), end)) for m in _months(start, end)] if by_month else [(start, end)]
+    bounds = _day_bounds(buckets)
     out: dict[int, dict[date, Online]] = {}
     township_of: dict[int, int] = {}
-    for sid, township_id, opens_at, closes_at in station_rows:
-        hours = _Hours(opens_at, closes_at)
+    for sid, township_id, hours, ranges in stations:
         per_window = window_seconds(hours)
-        ranges = StatusHistory.from_rows(rows_by_station.get(sid, ())).operating_day_ranges(hours)
+        days = _day_counts(ranges, bounds)
         mine = online.get(sid, {})
         cells = {}
-        for b_start, b_end in buckets:
+        for (b_start, b_end), n in zip(buckets, days, strict=True):
             seconds = mine.get(b_start, 0)
             if now_s is not None and now_s < day_start(b_end):
                 cell = _clipped(hours, ranges, b_start, b_end, seconds, now_s, ahead.get(sid, ()))
+            elif seconds or n:
+                cell = Online(seconds, n * per_window)
             else:
-                cell = Online(
-                    seconds, operating_day_count(ranges, b_start, b_end) * per_window if ranges else 0
-                )
+                continue
             if cell.opening_seconds or cell.online_seconds:
                 cells[b_start] = cell
         if cells:
             out[sid] = cells
             township_of[sid] = township_id
     return out, township_of
+
+
+def station_year(*, county, year: int) -> dict[int, tuple[Online, list[date]]]:
+    """Per station id: its Online over `year` and the months of `year` in which it was operating (had
+    opening hours), for the stations `station_months` lists. The same sums as `station_months`, for a
+    reader that needs no cell per month (the scorecard): the online seconds are summed by the database."""
+    start, end = period(year)
+    months = _months(start, end)
+    bounds = _day_bounds([(m, _next(m)) for m in months])
+    online = _online_seconds(county=county, township=None, start=start, end=end, by_month=False)
+    out = {}
+    for sid, _township_id, hours, ranges in _stations(county=county, township=None):
+        days = _day_counts(ranges, bounds)
+        seconds = online.get(sid, {}).get(start, 0)
+        opening = sum(days) * window_seconds(hours)
+        if seconds or opening:
+            out[sid] = (Online(seconds, opening), [m for m, n in zip(months, days, strict=True) if n])
+    return out
+
+
+def _stations(*, county, township) -> list[tuple[int, int, _Hours, list[tuple[int, int | None]]]]:
+    """(station id, township id, opening hours, operating day ranges) of each station of the county (or
+    of `township`): one query for the stations, one for their status history."""
+    stations = Station.objects.filter(county=county)
+    changes = StatusChange.objects.filter(county=county, station__isnull=False)
+    if township is not None:
+        stations = stations.filter(township=township)
+        changes = changes.filter(station__township=township)
+    # The history as epoch seconds computed by the database (no datetime parsing per row); unordered,
+    # StatusHistory sorts each station's changes.
+    changes = changes.order_by().annotate(at=EpochSeconds("effective_at"))
+    rows_by_station: dict[int, list] = defaultdict(list)
+    for sid, pk, status, at in raw_rows(changes.values_list("station_id", "pk", "to_status", "at")):
+        rows_by_station[sid].append((at, pk, status))
+    out = []
+    for sid, township_id, opens_at, closes_at in stations.values_list(
+        "id", "township_id", "opens_at", "closes_at"
+    ):
+        hours = _Hours(opens_at, closes_at)
+        out.append(
+            (sid, township_id, hours, StatusHistory(rows_by_station.get(sid, ())).operating_day_ranges(hours))
+        )
+    return out
+
+
+def _online_seconds(
+    *, county, township, start: date, end: date, by_month: bool
+) -> dict[int, dict[date, int]]:
+    """Station id → {month: online seconds} in [start, end), or {start: the period's total} (summed by
+    the database) when not `by_month`."""
+    months_online = StationMonthOnline.objects.filter(county=county, month__gte=start, month__lt=end)
+    if township is not None:
+        months_online = months_online.filter(township=township)
+    if not by_month:
+        totals = months_online.order_by().values("station_id").annotate(seconds=Sum("online_seconds"))
+        return {sid: {start: seconds} for sid, seconds in totals.values_list("station_id", "seconds")}
+    online: dict[int, dict[date, int]] = defaultdict(dict)
+    for sid, month, seconds in raw_rows(months_online.values_list("station_id", "month", "online_seconds")):
+        online[sid][as_date(month)] = seconds
+    return online
+
+
+def _day_bounds(buckets: list[tuple[date, date]]) -> list[tuple[int, int]]:
+    """[start, end) dates as local day numbers (see `stations.uptime`)."""
+    return [
+        (b_start.toordinal() - EPOCH_ORDINAL, b_end.toordinal() - EPOCH_ORDINAL) for b_start, b_end in buckets
+    ]
+
+
+def _day_counts(ranges: list[tuple[int, int | None]], bounds: list[tuple[int, int]]) -> list[int]:
+    """For each [lo, hi) of `bounds` (local day numbers), how many of its days lie in the operating
+    `ranges`: `operating_day_count` for many periods at once, without converting dates per call."""
+    counts = [0] * len(bounds)
+    for first, stop in ranges:
+        for i, (lo, hi) in enumerate(bounds):
+            n = (hi if stop is None or stop > hi else stop) - (lo if lo > first else first)
+            if n > 0:
+                counts[i] += n
+    return counts
 
 
 def _next(month: date) -> date:

@@ -18,7 +18,7 @@ from xiangcun.evaluation.scorecard import (
     percent,
     year_end,
 )
-from xiangcun.network.selectors import stations_status_at
+from xiangcun.network.selectors import coverage_counts, stations_status_at
 from xiangcun.regions.models import Township, Village
 
 from .helpers import at, facility, station
@@ -108,6 +108,15 @@ def test_operating_set_agrees_with_the_network_selector(county, villages):
     }
     assert stations == by_selector
     assert len(stations) == facts.counts["stations_operating"] == 1
+    # The counts taken from the scorecard's own reads are the network selector's.
+    facility(county, "county_center", "CC-01", operating=at(2017, 12, 20))
+    facility(county, "county_warehouse", "WH-01", operating=at(2018, 3, 1))
+    facility(county, "county_warehouse", "WH-02")  # planned
+    Village.objects.filter(pk=villages[0, 1].pk).update(is_poor=True, has_broadband=True)
+    Township.objects.filter(county=county).update(has_express_outlet=True)
+    for moment in (year_end(2017), at(2018, 6, 1), year_end(2018)):
+        assert NetworkFacts(county=county, as_of=moment).counts == coverage_counts(county=county, at=moment)
+    assert NetworkFacts(county=county, as_of=year_end(2018)).counts["poor_villages_with_station"] == 1
 
 
 @pytest.mark.django_db

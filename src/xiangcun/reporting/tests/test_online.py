@@ -7,7 +7,14 @@ import pytest
 
 from xiangcun.core.testing import make_station
 from xiangcun.network import services as network
-from xiangcun.reporting.online import Online, online_report, station_days, station_months, station_online
+from xiangcun.reporting.online import (
+    Online,
+    online_report,
+    station_days,
+    station_months,
+    station_online,
+    station_year,
+)
 from xiangcun.stations.tests.test_uptime import bj, operating_station
 from xiangcun.stations.uptime import heartbeats_record
 
@@ -96,6 +103,22 @@ def test_township_and_year(county, network_):
     assert station_online(station=b, year=2018, month=6) == Online(34200, JUNE)
     assert station_online(station=a, year=2018) == Online(JUNE, 365 * WINDOW)
     assert online_report(county=county, year=2017).stations == {}
+
+
+@pytest.mark.django_db
+def test_station_year_sums_the_months(county, network_):
+    """The scorecard's per-station year: the sums of `station_months`, and the months with opening hours."""
+    a, b, c, e = network_
+    year = station_year(county=county, year=2018)
+    january_to_june = [date(2018, m, 1) for m in range(1, 7)]
+    assert year[a.pk] == (Online(JUNE, 365 * WINDOW), [date(2018, m, 1) for m in range(1, 13)])
+    assert year[e.pk] == (Online(15 * WINDOW, (31 + 28 + 31 + 30 + 31 + 15) * WINDOW), january_to_june)
+    months = station_months(county=county, year=2018)
+    assert set(year) == set(months) == {a.pk, b.pk, c.pk, e.pk}
+    for sid, cells in months.items():
+        total = sum(cells.values(), Online())
+        assert year[sid] == (total, sorted(m for m, cell in cells.items() if cell.opening_seconds))
+    assert station_year(county=county, year=2017) == {}
 
 
 @pytest.mark.django_db
