@@ -1,6 +1,6 @@
 """Links from a scorecard value to the register rows behind it.
 
-The register pages and their filter parameters are shared names (`network:station_list` is
+The register and report pages and their filter parameters are shared names (`network:station_list` is
 /network/stations/ …). Paths are written out so that building a scorecard needs no URLconf (the CLI,
 the API, the benchmark); a test checks them against `reverse()` and that every link's filters are
 accepted by its page.
@@ -13,6 +13,11 @@ PAGE_PATHS = {
     "regions:village_list": "/regions/villages/",
     "network:facility_list": "/network/facilities/",
     "network:station_list": "/network/stations/",
+    "network:staff_list": "/network/staff/",
+    "stations:charge_list": "/stations/charges/",
+    "stations:company_list": "/stations/companies/",
+    "reporting:stations": "/reports/stations/",
+    "reporting:county": "/reports/county/",
 }
 
 

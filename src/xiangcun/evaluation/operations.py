@@ -30,6 +30,7 @@ Every query is over rollups or small registers (charges, companies, staff): no s
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -48,6 +49,7 @@ from xiangcun.stations.choices import FORBIDDEN_CHARGES, ORDERS_TARGET, TURNOVER
 from xiangcun.stations.models import ServiceCompany, StationCharge
 
 from .choices import IndicatorStatus
+from .links import register_url
 from .registry import Indicator
 from .results import IndicatorResult, _average, _count, _meets, _name, _not_measured, _ratio, _yes_no, percent
 
@@ -332,6 +334,21 @@ def _meets_turnover(months: int, _orders: int, turnover: Decimal) -> bool:
     return turnover >= TURNOVER_TARGET * months
 
 
+def _linked(compute, link: Callable[[OperationsFacts], str]):
+    """`compute` with its result linked to the page that shows the rows behind it."""
+
+    def linked(ind: Indicator, facts: OperationsFacts) -> IndicatorResult:
+        return replace(compute(ind, facts), link=link(facts))
+
+    return linked
+
+
+def _ranking(facts: OperationsFacts) -> str:
+    """The year's station ranking: per station its orders, turnover and online rate against the
+    targets, stations falling short first."""
+    return register_url("reporting:stations", year=facts.year)
+
+
 COMPUTED: dict[str, Callable[[Indicator, OperationsFacts], IndicatorResult]] = {
     "R2-terminal-online-rate": _online_rate,
     "R2-orders-per-station-month": _orders_average,
@@ -345,3 +362,17 @@ COMPUTED: dict[str, Callable[[Indicator, OperationsFacts], IndicatorResult]] = {
     "R12-service-company": _service_company,
     "R7-poor-hired-first": _poor_staff,
 }
+LINKS: dict[str, Callable[[OperationsFacts], str]] = {
+    "R2-terminal-online-rate": _ranking,
+    "R2-orders-per-station-month": _ranking,
+    "R2-turnover-per-station-month": _ranking,
+    "R2-stations-meeting-orders": _ranking,
+    "R2-stations-meeting-turnover": _ranking,
+    "R2-stations-meeting-online-rate": _ranking,
+    "R2-station-services": lambda facts: register_url("reporting:county", year=facts.year),
+    "R2-no-station-fees": lambda facts: register_url("stations:charge_list", forbidden=True),
+    "R12-transactions-growth": lambda facts: register_url("reporting:county", year=facts.year),
+    "R12-service-company": lambda facts: register_url("stations:company_list"),
+    "R7-poor-hired-first": lambda facts: register_url("network:staff_list", from_poor_household=True),
+}
+COMPUTED = {key: _linked(compute, LINKS[key]) for key, compute in COMPUTED.items()}

@@ -96,12 +96,25 @@ def test_every_link_opens_its_register_with_the_rows_behind_the_value(county, bu
     client = _client(bureau)
     card = client.get("/evaluation/scorecard/", {"year": 2018}).context["scorecard"]
     links = {r.id: r.link for r in card.indicators if r.link} | {v.id: v.link for v in card.veto if v.link}
-    assert len(links) == 18
-    counts = {}
+    assert len(links) == 29
+    counts, reports = {}, set()
     for indicator_id, link in links.items():
         response = client.get(link)
         assert response.status_code == 200, (indicator_id, link)
-        counts[link] = response.context["register"].count
+        if link.startswith("/reports/"):  # a report of the year: the ranking or the county's trends
+            assert "table" in response.context or "trend" in response.context, link
+            assert response.context["year"] == 2018
+            reports.add(link)
+        elif link.startswith("/stations/companies/"):  # the county's companies and what each offers
+            counts[link] = len(response.context["companies"])
+        else:
+            counts[link] = response.context["register"].count
+    assert reports == {"/reports/stations/?year=2018", "/reports/county/?year=2018"}
+    assert links["R2-orders-per-station-month"] == "/reports/stations/?year=2018"
+    assert links["R12-transactions-growth"] == "/reports/county/?year=2018"
+    assert counts["/stations/charges/?forbidden=true"] == 0
+    assert counts["/stations/companies/"] == 0
+    assert counts["/network/staff/?from_poor_household=true"] == 0
     assert counts["/regions/villages/?has_station=false"] == 4
     assert counts["/regions/villages/?is_poor=true&has_station=false"] == 1
     assert counts["/regions/villages/?has_broadband=false"] == 2
