@@ -3,7 +3,7 @@ changes (idempotent replays), and the month's figures from the rollups, exact to
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,17 @@ from xiangcun.stations.models import Transaction, TransactionEvent
 from xiangcun.stations.services import transaction_transition
 from xiangcun.stations.sync import transactions_sync
 from xiangcun.stations.uptime import heartbeat_record
+
+
+@pytest.fixture(autouse=True)
+def midday(monkeypatch):
+    """Entries made "a few minutes ago" must fall on today, and in this month, in Beijing time whatever
+    the time of day the suite runs: the clock reads today's noon in Beijing and runs on from there."""
+    real = timezone.now
+    started = real()
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(started), time(12)))
+    monkeypatch.setattr(timezone, "now", lambda: noon + (real() - started))
+
 
 PASSWORD = "pw-Secret-123"
 
