@@ -30,8 +30,10 @@ lint: install
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=xiangcun.config.settings.test $(BIN)/xiangcun makemigrations --check --dry-run
 
+# --dist loadfile: each test module on one worker, so a module-scoped fixture (the demo loads) is set up
+# once (pytest-xdist 3.8's loadgroup no longer groups under pytest 9: its group suffix is ignored).
 test: install lint migrations-check
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -m "not browser"

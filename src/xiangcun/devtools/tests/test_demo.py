@@ -3,7 +3,7 @@
 The load takes ~25 s (with the ledger at 2 % of its size: `--scale 0.02`; test_demo_full.py loads it
 at full size), so it runs once in a module-scoped fixture outside the per-test transactions;
 each test still runs in its own rolled-back transaction, so tests that reset or refuse leave the
-loaded county as it was. The module's tests share one xdist group (one worker, one load).
+loaded county as it was. The module runs on one worker (`make test` distributes by file), with one load.
 """
 
 from collections import Counter, defaultdict
@@ -63,7 +63,7 @@ from xiangcun.stations.models import (
 )
 from xiangcun.stations.uptime import uptime_rebuild
 
-pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 TZ = ZoneInfo("Asia/Shanghai")
 SCALE = "0.02"
 

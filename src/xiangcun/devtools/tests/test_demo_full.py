@@ -1,7 +1,7 @@
 """The demo county at full size (`xiangcun demo`, ~900,000 ledger entries): volumes, year-on-year
 growth, the spread of stations around the targets, rollups equal to the rebuild. One load (~1–2 min
-on the 2-core reference machine), in its own xdist group; test_demo.py checks everything else on a
-small ledger.
+on the 2-core reference machine), on one worker (`make test` distributes by file); test_demo.py
+checks everything else on a small ledger.
 
 SQLite only: what this module checks is the simulator's output (volumes, growth, spread), the same on
 every database, and the PostgreSQL-specific load path (`COPY`) is covered by test_demo.py's smaller
@@ -25,7 +25,6 @@ from xiangcun.reporting.models import CountyMonth, StationMonth, TownshipMonth
 from xiangcun.reporting.rollups import ledger_rebuild
 
 pytestmark = [
-    pytest.mark.xdist_group("demo_full"),
     pytest.mark.django_db,
     pytest.mark.skipif(
         not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
