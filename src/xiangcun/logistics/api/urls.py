@@ -1,0 +1,12 @@
+"""REST endpoints of the logistics app (paths under /api/v1/, included by config/api_urls.py)."""
+
+from xiangcun.stations.api.urls import documented
+
+from .views import CarrierViewSet, ScanView, ShipmentViewSet
+
+urlpatterns = [*documented("logistics/scans", ScanView, "logistics-scans")]
+
+
+def register(router) -> None:
+    router.register("logistics/carriers", CarrierViewSet, basename="logistics-carrier")
+    router.register("logistics/shipments", ShipmentViewSet, basename="logistics-shipment")
