@@ -325,7 +325,55 @@ def scan(request):
     return render(request, "logistics/scan.html", context, status=status)
 
 
+class PeriodForm(forms.Form):
+    day_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("day_from") and data.get("day_to") and data["day_from"] > data["day_to"]:
+            self.add_error("day_to", _("Must not be before from."))
+        return data
+
+
+@login_required
+def performance(request):
+    """The bureau's view of the three-tier delivery: per carrier and per township, parcels, on-time rate
+    within 7 days and cost per parcel (waybills made in the period); carriers integrated at township
+    centers (R3: at least two) and township express coverage (100 %); funded-route conflicts (R1.3)."""
+    from xiangcun.regions.selectors import county_list
+
+    user = request.user
+    now = timezone.now()
+    form = PeriodForm({k: v for k, v in request.GET.items() if k in PeriodForm.base_fields})
+    start = end = None
+    valid = form.is_valid()
+    if valid:
+        if form.cleaned_data["day_from"]:
+            start = day_bounds(form.cleaned_data["day_from"])[0]
+        if form.cleaned_data["day_to"]:
+            end = day_bounds(form.cleaned_data["day_to"])[1]
+    county = user.county if user.county_id else county_list(user=user).order_by("code").first()
+    context = {
+        "form": form,
+        "carriers": selectors.carrier_performance(user=user, now=now, start=start, end=end) if valid else [],
+        "townships": selectors.township_performance(user=user, now=now, start=start, end=end)
+        if valid
+        else [],
+        "coverage": selectors.township_coverage(user=user, county=county, on=timezone.localdate(now, TZ))
+        if county
+        else None,
+        "conflicts": selectors.funded_route_conflicts(user=user),
+    }
+    return render(request, "logistics/performance.html", context, status=200 if valid else 400)
+
+
 urlpatterns = [
+    path("performance/", performance, name="performance"),
     path("", ledger, name="ledger"),
     path("export.xlsx", ledger_export, name="ledger_export"),
     path("aging/", aging, name="aging"),

@@ -222,3 +222,35 @@ def test_an_empty_scan_is_400(w):
     assert response.status_code == 400
     assert "Scan or type a waybill number." in response.content.decode()
     assert not Scan.objects.exists()
+
+
+PERFORMANCE = "/logistics/performance/"
+
+
+def test_the_performance_page(w, parcels):
+    from datetime import date
+
+    from .. import services
+
+    services.carrier_update(actor=w.bureau, carrier=w.b, funded=True, funded_route="县城—甲镇")
+    services.presence_record(actor=w.bureau, carrier=w.a, facility=w.center, since=date(2018, 1, 1))
+    response = browser(w.bureau).get(PERFORMANCE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<li data-route="县城—甲镇">县城—甲镇: 乙邮政, 甲快递</li>' in html
+    assert 'data-carriers="1"' in html and 'data-percent="50.0"' in html
+    per_carrier = html[html.index('id="per-carrier"') : html.index('id="per-township"')]
+    assert re.findall(r'data-row="([^"]+)"', per_carrier) == ["乙邮政", "甲快递"]
+    # 甲快递: LG0001 on time, LG0003 upstream; 乙邮政: LG0002 overdue.
+    a_row = re.search(r'<tr data-row="甲快递">(.*?)</tr>', per_carrier, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", a_row)
+    assert cells == ["甲快递", "2", "1", "1", "1", "0", "100.0", "0", "5.50"]
+    window = (
+        browser(w.bureau)
+        .get(PERFORMANCE, {"day_from": "2018-05-02", "day_to": "2018-05-02"})
+        .content.decode()
+    )
+    assert re.findall(r'data-row="([^"]+)"', window[window.index('id="per-carrier"') :]) == ["乙邮政", "乙乡"]
+    assert browser(w.bureau).get(PERFORMANCE, {"day_from": "x"}).status_code == 400
+    mine = browser(w.manager1).get(PERFORMANCE).content.decode()
+    assert re.findall(r'data-row="([^"]+)"', mine[mine.index('id="per-carrier"') :]) == ["甲快递", "甲镇"]
