@@ -33,7 +33,7 @@ from xiangcun.core.errors import PermissionDenied
 from .choices import MAX_SCAN_BATCH, ScanKind
 from .models import EXTERNAL, Leg, Scan, Shipment, site_key
 from .selectors import shipment_list
-from .tracking import route_of, scan_rank, shipment_refresh
+from .tracking import route_of, scan_rank, shipments_refresh
 
 EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)
@@ -80,26 +80,37 @@ def _parse_at(value, errors: dict, now: datetime) -> datetime | None:
 
 
 class _Batch:
-    """Per-batch caches: parcels by waybill, sites by code, routes by parcel."""
+    """Per-batch lookups, loaded once: parcels by waybill (with their legs), sites by code."""
 
-    def __init__(self, actor):
+    def __init__(self, actor, items):
         self.actor = actor
-        self.visible = shipment_list(user=actor)
-        self.routes: dict[int, list] = {}
-        self.legs: dict[int, list[Leg]] = {}
         self.sites: dict[tuple[int, str], tuple | None] = {}
+        self.by_waybill: dict[str, list[Shipment]] = {}
+        self.legs: dict[int, list[Leg]] = {}
+        self.routes: dict[int, list] = {}
+        waybills = sorted(
+            {i["waybill"].strip() for i in items if isinstance(i, dict) and isinstance(i.get("waybill"), str)}
+        )
+        visible = shipment_list(user=actor)
+        found: list[Shipment] = []
+        for start in range(0, len(waybills), 500):
+            found += visible.filter(waybill_no__in=waybills[start : start + 500])
+        for shipment in found:
+            self.by_waybill.setdefault(shipment.waybill_no, []).append(shipment)
+            self.legs[shipment.pk] = []
+        ids = list(self.legs)
+        for start in range(0, len(ids), 500):
+            for leg in Leg.objects.filter(shipment_id__in=ids[start : start + 500]).order_by("sequence"):
+                self.legs[leg.shipment_id].append(leg)
+        self.routes = {pk: route_of(legs) for pk, legs in self.legs.items()}
 
     def shipments(self, waybill: str, carrier) -> list[Shipment]:
-        qs = self.visible.filter(waybill_no=waybill)
+        matches = self.by_waybill.get(waybill, [])
         if carrier is not None:
-            qs = qs.filter(carrier_id=carrier)
-        return list(qs[:2])
+            matches = [s for s in matches if s.carrier_id == carrier]
+        return matches[:2]
 
     def route(self, shipment: Shipment):
-        if shipment.pk not in self.routes:
-            legs = list(Leg.objects.filter(shipment=shipment).order_by("sequence"))
-            self.legs[shipment.pk] = legs
-            self.routes[shipment.pk] = route_of(legs)
         return self.routes[shipment.pk], self.legs[shipment.pk]
 
     def site(self, county_id: int, code: str):
@@ -226,16 +237,29 @@ def _check_item(batch: _Batch, item, now: datetime):
     }
 
 
-def _already_stored(values: dict) -> bool:
-    return Scan.objects.filter(county_id=values["county_id"], client_uuid=values["client_uuid"]).exists() or (
-        Scan.objects.filter(
-            county_id=values["county_id"],
-            shipment=values["shipment"],
-            kind=values["kind"],
-            site_key=values["site_key"],
-            at=values["at"],
-        ).exists()
-    )
+def _stored_keys(candidates: list[dict]) -> tuple[set, set]:
+    """The (county, UUID) pairs and the (parcel, kind, site, time) keys already stored among `candidates`."""
+    uuids: set = set()
+    keys: set = set()
+    by_county: dict[int, list] = {}
+    for values in candidates:
+        by_county.setdefault(values["county_id"], []).append(values["client_uuid"])
+    for county_id, wanted in by_county.items():
+        for start in range(0, len(wanted), 500):
+            uuids.update(
+                (county_id, u)
+                for u in Scan.objects.filter(
+                    county_id=county_id, client_uuid__in=wanted[start : start + 500]
+                ).values_list("client_uuid", flat=True)
+            )
+    ids = sorted({values["shipment"].pk for values in candidates})
+    for start in range(0, len(ids), 500):
+        keys.update(
+            Scan.objects.filter(shipment_id__in=ids[start : start + 500]).values_list(
+                "shipment_id", "kind", "site_key", "at"
+            )
+        )
+    return uuids, keys
 
 
 def scans_record(*, actor, items: Sequence) -> list[ScanResult]:
@@ -247,40 +271,58 @@ def scans_record(*, actor, items: Sequence) -> list[ScanResult]:
 
         raise ValidationError({"scans": [_("At most %(n)s scans per request.") % {"n": MAX_SCAN_BATCH}]})
     now = timezone.now()
-    results: list[ScanResult] = []
-    touched: dict[int, list[ScanResult]] = {}
     with transaction.atomic():
-        batch = _Batch(actor)
-        for item in items:
-            result, values = _check_item(batch, item, now)
-            results.append(result)
-            if values is None:
-                continue
-            shipment = values["shipment"]
-            touched.setdefault(shipment.pk, []).append(result)
-            if _already_stored(values):
+        batch = _Batch(actor, items)
+        checked = [_check_item(batch, item, now) for item in items]
+        results = [result for result, _values in checked]
+        candidates = [(result, values) for result, values in checked if values is not None]
+        uuids, keys = _stored_keys([values for _result, values in candidates])
+        new: list[tuple[ScanResult, dict]] = []
+        touched: dict[int, list[ScanResult]] = {}
+        for result, values in candidates:
+            touched.setdefault(values["shipment"].pk, []).append(result)
+            by_uuid = (values["county_id"], values["client_uuid"])
+            natural = (values["shipment"].pk, values["kind"], values["site_key"], values["at"])
+            if by_uuid in uuids or natural in keys:
                 result.status = "duplicate"
                 continue
-            try:
-                with transaction.atomic():
-                    Scan.objects.create(**values)
-            except IntegrityError:
-                result.status = "duplicate"  # stored meanwhile by a concurrent request
-            else:
+            uuids.add(by_uuid)
+            keys.add(natural)
+            new.append((result, values))
+        try:
+            with transaction.atomic():
+                Scan.objects.bulk_create([Scan(**values) for _result, values in new], batch_size=500)
+            for result, _values in new:
                 result.status = "created"
-        # Parcels in id order: two batches touching the same parcels lock them in the same order.
-        for pk in sorted(touched):
-            shipment = Shipment.objects.select_for_update().get(pk=pk)
-            old, new = shipment_refresh(shipment)
-            created = sum(1 for r in touched[pk] if r.status == "created")
-            for r in touched[pk]:
-                r.shipment_status = new
+        except IntegrityError:
+            # A concurrent request stored some of these meanwhile: one by one, each in its savepoint.
+            for result, values in new:
+                try:
+                    with transaction.atomic():
+                        Scan.objects.create(**values)
+                except IntegrityError:
+                    result.status = "duplicate"
+                else:
+                    result.status = "created"
+        # Parcels locked in id order: two batches touching the same parcels queue, never deadlock.
+        ids = sorted(touched)
+        locked = []
+        for start in range(0, len(ids), 500):
+            locked += (
+                Shipment.objects.select_for_update().filter(pk__in=ids[start : start + 500]).order_by("pk")
+            )
+        outcome = shipments_refresh(locked)
+        for shipment in locked:
+            old, new_status = outcome[shipment.pk]
+            created = sum(1 for r in touched[shipment.pk] if r.status == "created")
+            for r in touched[shipment.pk]:
+                r.shipment_status = new_status
             if created:
                 audit_record(
                     actor=actor,
                     action="shipment.scan",
                     instance=shipment,
-                    changes={"status": [old, new]} if old != new else {},
+                    changes={"status": [old, new_status]} if old != new_status else {},
                     note=f"{created} scan(s)",
                 )
     return results
