@@ -14,7 +14,7 @@ from xiangcun.network.selectors import facility_list
 from xiangcun.stations.api.serializers import StationCodeField
 
 from ..choices import MAX_SCAN_BATCH, CarrierKind, Direction, LegStatus, ScanKind, ShipmentStatus
-from ..models import Carrier, Leg, Scan, Shipment
+from ..models import Carrier, CarrierPresence, Leg, Scan, Shipment
 from ..selectors import carrier_list
 
 CarrierKindField = named_choice_field(CarrierKind, "CarrierKindEnum")
@@ -291,3 +291,40 @@ class ScanResultSerializer(serializers.Serializer):
 
 class ScanResponseSerializer(serializers.Serializer):
     results = ScanResultSerializer(many=True)
+
+
+# --- carriers at township centers ---------------------------------------------------------------------
+
+
+class PresenceSerializer(serializers.ModelSerializer):
+    carrier_name = serializers.CharField(source="carrier.name", read_only=True)
+    facility = serializers.CharField(source="facility.code", read_only=True)
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    township = serializers.IntegerField(source="facility.township_id", read_only=True)
+
+    class Meta:
+        model = CarrierPresence
+        fields = [
+            "id",
+            "carrier",
+            "carrier_name",
+            "facility",
+            "facility_name",
+            "township",
+            "since",
+            "until",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class PresenceInputSerializer(StrictSerializer):
+    carrier = CarrierIdField()
+    facility = FacilityCodeField(help_text=_("The township delivery center (its code)."))
+    since = serializers.DateField()
+    until = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PresenceEndSerializer(StrictSerializer):
+    until = serializers.DateField(help_text=_("The last day the carrier was at the center."))

@@ -2,7 +2,7 @@
 
 from xiangcun.stations.api.urls import documented
 
-from .views import CarrierViewSet, ScanView, ShipmentViewSet
+from .views import CarrierViewSet, PresenceViewSet, ScanView, ShipmentViewSet
 
 urlpatterns = [*documented("logistics/scans", ScanView, "logistics-scans")]
 
@@ -10,3 +10,4 @@ urlpatterns = [*documented("logistics/scans", ScanView, "logistics-scans")]
 def register(router) -> None:
     router.register("logistics/carriers", CarrierViewSet, basename="logistics-carrier")
     router.register("logistics/shipments", ShipmentViewSet, basename="logistics-shipment")
+    router.register("logistics/presences", PresenceViewSet, basename="logistics-presence")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,11 +19,14 @@ from xiangcun.stations.api.sync import DecimalJSONParser
 
 from .. import scanning, selectors, services
 from ..choices import MAX_SCAN_BATCH
-from ..models import Carrier, Leg, Scan, Shipment
+from ..models import Carrier, CarrierPresence, Leg, Scan, Shipment
 from .filters import ShipmentFilterSet
 from .serializers import (
     CarrierInputSerializer,
     CarrierSerializer,
+    PresenceEndSerializer,
+    PresenceInputSerializer,
+    PresenceSerializer,
     ScanRequestSerializer,
     ScanResponseSerializer,
     ShipmentDetailSerializer,
@@ -150,6 +154,51 @@ class ShipmentViewSet(
             self.get_queryset().get(pk=row.pk), context=self.get_serializer_context()
         )
         return Response(data.data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Carriers integrated at township delivery centers (R3: at least two)."),
+    create=extend_schema(
+        request=PresenceInputSerializer,
+        responses={201: PresenceSerializer, **ERROR_RESPONSES},
+        description="Record that a carrier is integrated at a township center from `since` (until `until`).",
+    ),
+    end=extend_schema(
+        request=PresenceEndSerializer,
+        responses={200: PresenceSerializer, **ERROR_RESPONSES},
+        description="Record the last day the carrier was at the center.",
+    ),
+)
+class PresenceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """Carriers at township delivery centers (快递企业入驻)."""
+
+    queryset = CarrierPresence.objects.none()
+    list_serializer_class = PresenceSerializer
+    input_serializer_classes = {"create": PresenceInputSerializer, "end": PresenceEndSerializer}
+    ordering_fields = ["since", "id"]
+    ordering = ["facility__code", "carrier__name", "since"]
+    action_capabilities = {"create": ("logistics.manage_carrier",), "end": ("logistics.manage_carrier",)}
+    http_method_names = ["get", "post", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.presence_list(user=self.request.user).order_by(
+            "facility__code", "carrier__name", "since"
+        )
+
+    def create(self, request, *args, **kwargs):
+        row = services.presence_record(actor=request.user, **self.parse_input())
+        return Response(
+            PresenceSerializer(self.get_queryset().get(pk=row.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        row = self.get_object()
+        services.presence_end(actor=request.user, presence=row, **self.parse_input())
+        return Response(PresenceSerializer(self.get_queryset().get(pk=row.pk)).data)
 
 
 EXAMPLE_REQUEST = {

@@ -437,3 +437,53 @@ def test_scans_by_roles_without_the_capability_are_403_and_change_nothing(w, par
 def test_the_scan_endpoint_tolerates_a_trailing_slash(w, parcels):
     item = scan_item(waybill="P001", kind="out", site="CW-01", at=T0)
     assert api_client(w.contractor).post(f"{SCANS}/", {"scans": [item]}, format="json").status_code == 200
+
+
+# --- carriers at township centers -------------------------------------------------------------------
+
+PRESENCES = "/api/v1/logistics/presences/"
+
+
+def test_the_bureau_records_carriers_at_a_township_center(w):
+    client = api_client(w.bureau)
+    response = client.post(
+        PRESENCES, {"carrier": w.a.pk, "facility": "TC-01", "since": "2018-01-01"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    row = response.json()
+    assert row == {
+        "id": row["id"],
+        "carrier": w.a.pk,
+        "carrier_name": "甲快递",
+        "facility": "TC-01",
+        "facility_name": "甲镇配送中心",
+        "township": w.t1.pk,
+        "since": "2018-01-01",
+        "until": None,
+        "note": "",
+    }
+    ended = client.post(f"{PRESENCES}{row['id']}/end/", {"until": "2018-06-30"}, format="json")
+    assert ended.status_code == 200 and ended.json()["until"] == "2018-06-30"
+    bad = client.post(f"{PRESENCES}{row['id']}/end/", {"until": "2017-06-30"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"] == {"until": ["Enter a date not before since."]}
+    wrong = client.post(
+        PRESENCES, {"carrier": w.b.pk, "facility": "CW-01", "since": "2018-01-01"}, format="json"
+    )
+    assert wrong.json()["errors"] == {"facility": ["Carriers are integrated at township delivery centers."]}
+    assert [r["carrier_name"] for r in api_client(w.township1).get(PRESENCES).json()["results"]] == ["甲快递"]
+    assert api_client(w.township2).get(PRESENCES).json()["results"] == []
+    assert api_client(w.other_bureau).get(PRESENCES).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("who", "code"), [(None, 401), ("manager1", 403), ("carrier_a", 403), ("other_bureau", 400)]
+)
+def test_presence_writes_refused_change_nothing(w, who, code):
+    from ..models import CarrierPresence
+
+    client = api_client(getattr(w, who) if who else None)
+    response = client.post(
+        PRESENCES, {"carrier": w.a.pk, "facility": "TC-01", "since": "2018-01-01"}, format="json"
+    )
+    assert response.status_code == code  # another county's bureau: the carrier is unknown to them (400)
+    assert not CarrierPresence.objects.exists()
