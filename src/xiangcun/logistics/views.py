@@ -8,27 +8,28 @@ Reads go through the scoped selectors; the scan page calls `scanning.scans_recor
 import uuid
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from xiangcun.accounts.permissions import has_capability
-from xiangcun.core.errors import PermissionDenied
+from xiangcun.core.errors import ApplicationError, PermissionDenied
 from xiangcun.core.excel import XLSX_CONTENT_TYPE
-from xiangcun.core.pages import PAGE_SIZE, Register
+from xiangcun.core.pages import PAGE_SIZE, Register, add_service_error, require_capability
 from xiangcun.network.choices import FacilityKind
 from xiangcun.network.selectors import facility_list, station_list
 from xiangcun.stations.selectors import TZ, day_bounds
 
-from . import exports, scanning, selectors
-from .choices import MAX_SCAN_BATCH, Direction, ScanKind, ShipmentStatus
+from . import exports, scanning, selectors, services
+from .choices import MAX_SCAN_BATCH, CarrierKind, Direction, ScanKind, ShipmentStatus
 
 
 class _CodeChoice(forms.ModelChoiceField):
@@ -372,7 +373,111 @@ def performance(request):
     return render(request, "logistics/performance.html", context, status=200 if valid else 400)
 
 
+# --- carriers and their presence at township centers -------------------------------------------------
+
+
+class CarrierForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CarrierKind.choices)
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=gettext_lazy("Contact phone"), max_length=20, required=False)
+    funded = forms.BooleanField(label=gettext_lazy("Receives program funds"), required=False)
+    funded_route = forms.CharField(
+        label=gettext_lazy("Funded route"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("At most one funded company per logistics route (R1.3)."),
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PresenceForm(forms.Form):
+    carrier = forms.ModelChoiceField(label=gettext_lazy("Carrier"), queryset=None)
+    facility = _CodeChoice(label=gettext_lazy("Township center"), queryset=None)
+    since = forms.DateField(label=gettext_lazy("Since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["carrier"].queryset = selectors.carrier_list(user=user)
+        self.fields["facility"].queryset = facility_list(user=user).filter(kind=FacilityKind.TOWNSHIP_CENTER)
+
+
+@login_required
+def carrier_list(request):
+    """The county's carriers (second funded carrier on a route flagged) and their presence at township
+    centers; the bureau and contractor record a carrier's integration at a center here."""
+    user = request.user
+    can_manage = has_capability(user, "logistics.manage_carrier")
+    if request.method == "POST" and not can_manage:
+        raise DjangoPermissionDenied
+    form = PresenceForm(request.POST or None, user=user) if can_manage else None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.presence_record(actor=user, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("logistics:carrier_list")
+    if form is not None and form.errors:
+        status = 400
+    conflicts = selectors.funded_route_conflicts(user=user)
+    flagged = {c.pk for conflict in conflicts for c in conflict.carriers}
+    carriers = list(selectors.carrier_list(user=user).order_by("county__code", "name"))
+    for carrier in carriers:
+        carrier.route_conflict = carrier.pk in flagged
+    context = {
+        "carriers": carriers,
+        "presences": selectors.presence_list(user=user).order_by("facility__code", "carrier__name", "since"),
+        "conflicts": conflicts,
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "logistics/carrier_list.html", context, status=status)
+
+
+@login_required
+def carrier_edit(request, pk: int | None = None):
+    user = request.user
+    require_capability(user, "logistics.manage_carrier")
+    carrier = None
+    if pk is not None:
+        carrier = selectors.carrier_list(user=user).filter(pk=pk).first()
+        if carrier is None:
+            raise Http404
+    initial = {f: getattr(carrier, f) for f in services.CARRIER_FIELDS} if carrier else {"is_active": True}
+    form = CarrierForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if carrier is None:
+                if user.county_id is None:
+                    raise ApplicationError(_("Only a county's bureau or contractor registers its carriers."))
+                services.carrier_create(actor=user, county=user.county, **form.cleaned_data)
+            else:
+                changes = {f: form.cleaned_data[f] for f in form.changed_data}
+                if changes:
+                    services.carrier_update(actor=user, carrier=carrier, **changes)
+        except (ApplicationError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("logistics:carrier_list")
+    context = {"form": form, "carrier": carrier}
+    return render(request, "logistics/carrier_form.html", context, status=400 if form.errors else 200)
+
+
 urlpatterns = [
+    path("carriers/", carrier_list, name="carrier_list"),
+    path("carriers/new/", carrier_edit, name="carrier_create"),
+    path("carriers/<int:pk>/edit/", carrier_edit, name="carrier_edit"),
     path("performance/", performance, name="performance"),
     path("", ledger, name="ledger"),
     path("export.xlsx", ledger_export, name="ledger_export"),

@@ -254,3 +254,47 @@ def test_the_performance_page(w, parcels):
     assert browser(w.bureau).get(PERFORMANCE, {"day_from": "x"}).status_code == 400
     mine = browser(w.manager1).get(PERFORMANCE).content.decode()
     assert re.findall(r'data-row="([^"]+)"', mine[mine.index('id="per-carrier"') :]) == ["甲快递", "甲镇"]
+
+
+CARRIERS = "/logistics/carriers/"
+
+
+def test_the_carriers_page_flags_a_second_funded_carrier(w):
+    from .. import services
+
+    services.carrier_update(actor=w.bureau, carrier=w.b, funded=True, funded_route="县城—甲镇")
+    response = browser(w.manager1).get(CARRIERS)
+    assert response.status_code == 200
+    assert rows(response) == ["乙邮政", "甲快递"]
+    assert response.content.decode().count('data-conflict="true"') == 2
+    assert "Record a carrier at a township center" not in response.content.decode()
+    assert browser(w.manager1).post(CARRIERS, {}).status_code == 403
+    assert rows(browser(w.other_bureau).get(CARRIERS)) == ["丙物流"]
+
+
+def test_the_bureau_registers_and_edits_carriers_and_presence(w):
+    from ..models import Carrier, CarrierPresence
+
+    client = browser(w.bureau)
+    response = client.post(f"{CARRIERS}new/", {"name": "丁快运", "kind": "express", "is_active": "on"})
+    assert response.status_code == 302
+    carrier = Carrier.objects.get(name="丁快运")
+    assert (carrier.county, carrier.funded, carrier.is_active) == (w.county, False, True)
+    bad = client.post(f"{CARRIERS}{carrier.pk}/edit/", {"name": "丁快运", "kind": "express", "funded": "on"})
+    assert bad.status_code == 400
+    assert "Say which logistics route the funds support." in bad.content.decode()
+    ok = client.post(
+        f"{CARRIERS}{carrier.pk}/edit/",
+        {"name": "丁快运", "kind": "express", "funded": "on", "funded_route": "县城—乙乡", "is_active": "on"},
+    )
+    assert ok.status_code == 302
+    carrier.refresh_from_db()
+    assert (carrier.funded, carrier.funded_route) == (True, "县城—乙乡")
+    added = client.post(CARRIERS, {"carrier": carrier.pk, "facility": w.center.pk, "since": "2018-01-01"})
+    assert added.status_code == 302
+    assert CarrierPresence.objects.filter(carrier=carrier, facility=w.center).count() == 1
+    twice = client.post(CARRIERS, {"carrier": carrier.pk, "facility": w.center.pk, "since": "2018-02-01"})
+    assert twice.status_code == 400
+    assert CarrierPresence.objects.count() == 1
+    assert browser(w.other_bureau).get(f"{CARRIERS}{carrier.pk}/edit/").status_code == 404
+    assert browser(w.manager1).get(f"{CARRIERS}new/").status_code == 403
