@@ -487,3 +487,15 @@ def test_presence_writes_refused_change_nothing(w, who, code):
     )
     assert response.status_code == code  # another county's bureau: the carrier is unknown to them (400)
     assert not CarrierPresence.objects.exists()
+
+
+def test_list_and_page_queries_do_not_grow_with_rows(w, django_assert_max_num_queries):
+    for n in range(30):
+        p = book(w, f"QC{n:04d}", station=w.s1 if n % 2 else w.s2, carrier=w.a if n % 3 else w.b)
+        if n % 5 == 0:
+            deliver(w, p, signed=False)
+    client = api_client(w.bureau)
+    with django_assert_max_num_queries(8):
+        assert client.get(SHIPMENTS, {"page_size": 100}).json()["count"] == 30
+    with django_assert_max_num_queries(8):
+        assert len(client.get(f"{SHIPMENTS}{p.pk}/").json()["legs"]) == 2

@@ -227,3 +227,20 @@ def test_batches_over_1000_are_refused(w):
 
     with pytest.raises(ValidationError):
         scans_record(actor=w.contractor, items=[{}] * 1001)
+
+
+def test_scans_stored_meanwhile_by_a_concurrent_request_are_duplicates(w, monkeypatch):
+    """If another request stores the same scans between our check and our insert, the batch insert fails
+    on the unique constraint and each scan is retried on its own: the new ones are created, the others
+    answered as duplicates, nothing is stored twice."""
+    from .. import scanning
+
+    p = book(w, "RACE01")
+    first = scan_item(waybill="RACE01", kind="out", site="CW-01", at=T0 + timedelta(hours=1))
+    second = scan_item(waybill="RACE01", kind="in", site="TC-01", at=T0 + timedelta(hours=5))
+    scans_record(actor=w.contractor, items=[first])
+    monkeypatch.setattr(scanning, "_stored_keys", lambda candidates: (set(), set()))
+    results = scans_record(actor=w.contractor, items=[first, second])
+    assert [r.status for r in results] == ["duplicate", "created"]
+    assert [r.shipment_status for r in results] == ["at_site", "at_site"]
+    assert Scan.objects.filter(shipment=p).count() == 2
