@@ -474,7 +474,27 @@ def carrier_edit(request, pk: int | None = None):
     return render(request, "logistics/carrier_form.html", context, status=400 if form.errors else 200)
 
 
+@login_required
+def shipment_detail(request, pk: int):
+    """One parcel: its waybill, route (legs) and every scan, oldest first."""
+    shipment = selectors.shipment_list(user=request.user).select_related("transaction").filter(pk=pk).first()
+    if shipment is None:
+        raise Http404
+    now = timezone.now()
+    context = {
+        "p": shipment,
+        "legs": selectors.shipment_legs(shipment=shipment).order_by("sequence"),
+        "scans": selectors.shipment_scans(shipment=shipment),
+        "overdue": bool(
+            shipment.due_at and not shipment.arrived_at and not shipment.returned_at and shipment.due_at < now
+        ),
+        "hours_here": selectors.hours_between(shipment.current_since, now),
+    }
+    return render(request, "logistics/shipment_detail.html", context)
+
+
 urlpatterns = [
+    path("parcels/<int:pk>/", shipment_detail, name="shipment_detail"),
     path("carriers/", carrier_list, name="carrier_list"),
     path("carriers/new/", carrier_edit, name="carrier_create"),
     path("carriers/<int:pk>/edit/", carrier_edit, name="carrier_edit"),

@@ -298,3 +298,14 @@ def test_the_bureau_registers_and_edits_carriers_and_presence(w):
     assert CarrierPresence.objects.count() == 1
     assert browser(w.other_bureau).get(f"{CARRIERS}{carrier.pk}/edit/").status_code == 404
     assert browser(w.manager1).get(f"{CARRIERS}new/").status_code == 403
+
+
+def test_the_parcel_page_shows_legs_and_scans(w, parcels):
+    url = f"/logistics/parcels/{parcels['on_time'].pk}/"
+    html = browser(w.manager1).get(url).content.decode()
+    assert re.findall(r'data-leg="(\d)"', html) == ["1", "2"]
+    assert re.findall(r'data-scan="([a-z_]+)"', html) == ["out", "in", "out", "in", "signed_for"]
+    assert "Signed for" in html
+    assert browser(w.manager2).get(url).status_code == 404
+    assert browser(w.other_bureau).get(url).status_code == 404
+    assert f'href="{url}"' in browser(w.bureau).get(LEDGER).content.decode()
