@@ -328,3 +328,34 @@ class PresenceInputSerializer(StrictSerializer):
 
 class PresenceEndSerializer(StrictSerializer):
     until = serializers.DateField(help_text=_("The last day the carrier was at the center."))
+
+
+# --- the bureau's figures ---------------------------------------------------------------------------
+
+
+class PerformanceSerializer(serializers.Serializer):
+    key = serializers.IntegerField(allow_null=True, help_text=_("Carrier id or township id."))
+    label = serializers.CharField()
+    parcels = serializers.IntegerField()
+    downstream = serializers.IntegerField()
+    upstream = serializers.IntegerField()
+    on_time = serializers.IntegerField(help_text=_("Downstream parcels at their station within 7 days."))
+    late = serializers.IntegerField(help_text=_("Later, or not there yet and past the 7 days."))
+    returned = serializers.IntegerField()
+    on_time_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    cost_per_parcel = MoneySerializerField(
+        allow_null=True, help_text=_("Over the parcels with a recorded cost.")
+    )
+
+
+class PerformanceQuerySerializer(StrictSerializer):
+    by = serializers.ChoiceField(
+        choices=[("carrier", "carrier"), ("township", "township")], default="carrier"
+    )
+    day_from = serializers.DateField(required=False, help_text=_("Waybills made on or after this day."))
+    day_to = serializers.DateField(required=False, help_text=_("Waybills made on or before this day."))
+
+    def validate(self, attrs):
+        if attrs.get("day_from") and attrs.get("day_to") and attrs["day_from"] > attrs["day_to"]:
+            raise serializers.ValidationError({"day_to": [_("Must not be before from.")]})
+        return attrs

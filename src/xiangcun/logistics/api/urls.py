@@ -2,9 +2,12 @@
 
 from xiangcun.stations.api.urls import documented
 
-from .views import CarrierViewSet, PresenceViewSet, ScanView, ShipmentViewSet
+from .views import CarrierViewSet, PerformanceView, PresenceViewSet, ScanView, ShipmentViewSet
 
-urlpatterns = [*documented("logistics/scans", ScanView, "logistics-scans")]
+urlpatterns = [
+    *documented("logistics/scans", ScanView, "logistics-scans"),
+    *documented("logistics/performance", PerformanceView, "logistics-performance"),
+]
 
 
 def register(router) -> None:

@@ -24,6 +24,8 @@ from .filters import ShipmentFilterSet
 from .serializers import (
     CarrierInputSerializer,
     CarrierSerializer,
+    PerformanceQuerySerializer,
+    PerformanceSerializer,
     PresenceEndSerializer,
     PresenceInputSerializer,
     PresenceSerializer,
@@ -273,3 +275,28 @@ class ScanView(APIView):
             )
         results = scanning.scans_record(actor=request.user, items=items)
         return Response({"results": [r.as_dict() for r in results]}, status=status.HTTP_200_OK)
+
+
+class PerformanceView(APIView):
+    """Per carrier or per township: parcels, on time within 7 days (R3), returned, cost per parcel, for the
+    waybills made in the period, over the parcels the caller may see."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="logistics_performance",
+        parameters=[PerformanceQuerySerializer],
+        responses={200: PerformanceSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+        tags=["logistics"],
+    )
+    def get(self, request):
+        from xiangcun.stations.selectors import day_bounds
+
+        query = PerformanceQuerySerializer(data=request.query_params.dict(), context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        start = day_bounds(data["day_from"])[0] if data.get("day_from") else None
+        end = day_bounds(data["day_to"])[1] if data.get("day_to") else None
+        figures = selectors.carrier_performance if data["by"] == "carrier" else selectors.township_performance
+        rows = figures(user=request.user, now=timezone.now(), start=start, end=end)
+        return Response(PerformanceSerializer(rows, many=True).data)

@@ -499,3 +499,47 @@ def test_list_and_page_queries_do_not_grow_with_rows(w, django_assert_max_num_qu
         assert client.get(SHIPMENTS, {"page_size": 100}).json()["count"] == 30
     with django_assert_max_num_queries(8):
         assert len(client.get(f"{SHIPMENTS}{p.pk}/").json()["legs"]) == 2
+
+
+PERFORMANCE = "/api/v1/logistics/performance"
+
+
+def test_performance_figures(w, parcels):
+    deliver(w, parcels["p1"])
+    client = api_client(w.bureau)
+    rows = client.get(PERFORMANCE).json()
+    assert rows == [
+        {
+            "key": w.b.pk,
+            "label": "乙邮政",
+            "parcels": 2,
+            "downstream": 1,
+            "upstream": 1,
+            "on_time": 0,
+            "late": 0,
+            "returned": 0,
+            "on_time_percent": None,
+            "cost_per_parcel": None,
+        },
+        {
+            "key": w.a.pk,
+            "label": "甲快递",
+            "parcels": 1,
+            "downstream": 1,
+            "upstream": 0,
+            "on_time": 1,
+            "late": 0,
+            "returned": 0,
+            "on_time_percent": "100.0",
+            "cost_per_parcel": None,
+        },
+    ]
+    towns = client.get(PERFORMANCE, {"by": "township", "day_to": "2018-05-01"}).json()
+    assert [(r["label"], r["parcels"]) for r in towns] == [("甲镇", 1)]
+    assert [r["label"] for r in api_client(w.carrier_a).get(PERFORMANCE).json()] == ["甲快递"]
+    assert api_client(w.other_bureau).get(PERFORMANCE).json()[0]["label"] == "丙物流"
+    assert api_client().get(PERFORMANCE).status_code == 401
+    bad = client.get(PERFORMANCE, {"by": "moon", "day_from": "2018-05-03", "day_to": "2018-05-01"})
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["by"]
+    order = client.get(PERFORMANCE, {"day_from": "2018-05-03", "day_to": "2018-05-01"})
+    assert order.status_code == 400 and list(order.json()["errors"]) == ["day_to"]
