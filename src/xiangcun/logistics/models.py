@@ -423,3 +423,83 @@ class Scan(models.Model):
     @property
     def site(self):
         return self.facility or self.station
+
+
+class Tariff(BaseModel):
+    """A carrier's published express price (快递资费) for one direction from `valid_from`: the first
+    `first_weight_kg` cost `first_price`, each further started kilogram `extra_price_per_kg` (首重 + 续重).
+    R3: the county's upstream express price must not exceed the mainstream platforms' (`PriceBenchmark`)."""
+
+    county = models.ForeignKey("regions.County", verbose_name=_("county"), on_delete=models.CASCADE)
+    carrier = models.ForeignKey(
+        Carrier, verbose_name=_("carrier"), on_delete=models.CASCADE, related_name="tariffs"
+    )
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    first_weight_kg = models.DecimalField(
+        _("first weight (kg)"), max_digits=6, decimal_places=3, default=1, validators=[MinValueValidator(0)]
+    )
+    first_price = MoneyField(_("price of the first weight (yuan)"))
+    extra_price_per_kg = MoneyField(_("price per further kg (yuan)"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        ordering = ["carrier", "direction", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "carrier", "direction", "valid_from"], name="tariff_unique_start"
+            ),
+            models.CheckConstraint(name="tariff_first_weight_positive", condition=Q(first_weight_kg__gt=0)),
+            models.CheckConstraint(
+                name="tariff_prices_not_negative",
+                condition=Q(first_price__gte=0) & Q(extra_price_per_kg__gte=0),
+            ),
+            models.CheckConstraint(
+                name="tariff_until_after_from",
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.direction} {self.valid_from}"
+
+    def price_for(self, weight_kg):
+        """The price of a parcel of `weight_kg`: further weight is charged per started kilogram."""
+        import math
+        from decimal import Decimal
+
+        extra = max(Decimal(weight_kg) - self.first_weight_kg, Decimal(0))
+        return self.first_price + self.extra_price_per_kg * math.ceil(extra)
+
+
+class PriceBenchmark(BaseModel):
+    """The price the mainstream platforms charge for a comparable parcel (主流平台参考价), e.g. what
+    Taobao sellers in comparable rural areas pay for 1 kg within the province: R3 compares the county's
+    upstream express price with it."""
+
+    county = models.ForeignKey("regions.County", verbose_name=_("county"), on_delete=models.CASCADE)
+    source = models.CharField(_("platform and area"), max_length=100)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"), max_digits=6, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    price = MoneyField(_("price (yuan)"))
+    observed_on = models.DateField(_("observed on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("price benchmark")
+        verbose_name_plural = _("price benchmarks")
+        ordering = ["source", "weight_kg", "-observed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "source", "weight_kg", "observed_on"], name="benchmark_unique_observation"
+            ),
+            models.CheckConstraint(name="benchmark_weight_positive", condition=Q(weight_kg__gt=0)),
+            models.CheckConstraint(name="benchmark_price_not_negative", condition=Q(price__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.weight_kg} kg"

@@ -283,3 +283,63 @@ def township_coverage(*, user, county, on: date) -> CoverageSummary:
             townships[township_id].carriers.append(name)
         integrated.add(name)
     return CoverageSummary(list(townships.values()), sorted(integrated))
+
+
+# --- R3: the county's upstream express price against the mainstream platforms' -------------------------
+
+
+def tariff_list(*, user) -> QuerySet:
+    from .models import Tariff
+
+    return scope_queryset(Tariff.objects.select_related("carrier"), user, county="county")
+
+
+def benchmark_list(*, user) -> QuerySet:
+    from .models import PriceBenchmark
+
+    return scope_queryset(PriceBenchmark.objects.all(), user, county="county")
+
+
+@dataclass
+class PriceComparison:
+    """One benchmark (the latest observation of a platform and weight) against the upstream tariffs in
+    force: each carrier's price for that weight, and the county's (the cheapest carrier's)."""
+
+    source: str
+    weight_kg: Decimal
+    benchmark: Decimal
+    observed_on: date
+    carriers: list[tuple[str, Decimal]] = field(default_factory=list)
+
+    @property
+    def county_price(self) -> Decimal | None:
+        return min((price for _name, price in self.carriers), default=None)
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.county_price is None else self.county_price <= self.benchmark
+
+
+def price_comparison(*, user, county, on: date) -> list[PriceComparison]:
+    """R3: for each platform and weight (its latest price observed by `on`), the upstream price of each
+    carrier whose tariff is in force on `on`; met when the cheapest is not above the platform's."""
+    latest: dict[tuple, object] = {}
+    for row in benchmark_list(user=user).filter(county=county, observed_on__lte=on).order_by("observed_on"):
+        latest[(row.source, row.weight_kg)] = row
+    tariffs = {}
+    in_force = (
+        tariff_list(user=user)
+        .filter(county=county, direction=Direction.UPSTREAM, valid_from__lte=on, carrier__is_active=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .order_by("valid_from")
+    )
+    for tariff in in_force:
+        tariffs[tariff.carrier_id] = tariff  # the latest start wins
+    rows = []
+    for (source, weight), bench in sorted(latest.items()):
+        comparison = PriceComparison(source, weight, bench.price, bench.observed_on)
+        comparison.carriers = sorted(
+            ((t.carrier.name, t.price_for(weight)) for t in tariffs.values()), key=lambda c: (c[1], c[0])
+        )
+        rows.append(comparison)
+    return rows

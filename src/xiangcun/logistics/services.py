@@ -523,3 +523,133 @@ def shipment_create(
         changes={f: [None, getattr(shipment, f)] for f in SHIPMENT_FIELDS},
     )
     return shipment
+
+
+# --- tariffs and price benchmarks -------------------------------------------------------------------
+
+MAX_PRICE = 10_000
+
+
+def _weight(value, field: str, errors: dict) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int) or not Decimal(value).is_finite():
+        errors[field] = [_("Enter the weight in kg, e.g. 1.25.")]
+    elif Decimal(value).as_tuple().exponent < -3:
+        errors[field] = [_("At most three decimal places (grams).")]
+    elif value <= 0 or value > MAX_WEIGHT_KG:
+        errors[field] = [_("More than 0 and at most %(max)s kg.") % {"max": MAX_WEIGHT_KG}]
+    else:
+        return Decimal(value)
+    return None
+
+
+def _day(value, field: str, errors: dict, *, required: bool = True) -> date | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        errors[field] = [_("Enter a date.")]
+        return None
+    return value
+
+
+@transaction.atomic
+def tariff_record(
+    *,
+    actor,
+    carrier: Carrier,
+    direction: str,
+    first_price: Decimal,
+    extra_price_per_kg: Decimal,
+    valid_from: date,
+    first_weight_kg: Decimal = Decimal("1"),
+    valid_until: date | None = None,
+    note: str = "",
+):
+    """Record a carrier's express price for one direction from `valid_from` (bureau or contractor)."""
+    from .models import Tariff
+
+    if not has_capability(actor, "logistics.manage_carrier"):
+        raise PermissionDenied(_("You may not manage carriers."))
+    carrier = lock_in_scope(carrier_list(user=actor), carrier.pk, _("This carrier is outside your scope."))
+    errors: dict[str, list] = {}
+    if direction not in Direction.values:
+        errors["direction"] = [_("One of: %(values)s.") % {"values": ", ".join(Direction.values)}]
+    first_weight_kg = _weight(first_weight_kg, "first_weight_kg", errors)
+    first_price = _money(first_price, "first_price", errors, maximum=MAX_PRICE)
+    extra_price_per_kg = _money(extra_price_per_kg, "extra_price_per_kg", errors, maximum=MAX_PRICE)
+    valid_from = _day(valid_from, "valid_from", errors)
+    valid_until = _day(valid_until, "valid_until", errors, required=False)
+    if valid_from and valid_until and valid_until < valid_from:
+        errors["valid_until"] = [_("Must not be before valid from.")]
+    note = _text(note, "note", errors, limit=200)
+    if (
+        not errors
+        and Tariff.objects.filter(carrier=carrier, direction=direction, valid_from=valid_from).exists()
+    ):
+        errors["valid_from"] = [_("This carrier already has a tariff for this direction from this day.")]
+    if errors:
+        raise ValidationError(errors)
+    tariff = Tariff.objects.create(
+        county_id=carrier.county_id,
+        carrier=carrier,
+        direction=direction,
+        first_weight_kg=first_weight_kg,
+        first_price=first_price,
+        extra_price_per_kg=extra_price_per_kg,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=note,
+    )
+    fields = [
+        "carrier",
+        "direction",
+        "first_weight_kg",
+        "first_price",
+        "extra_price_per_kg",
+        "valid_from",
+        "valid_until",
+    ]
+    audit_record(
+        actor=actor,
+        action="tariff.record",
+        instance=tariff,
+        changes={f: [None, getattr(tariff, f)] for f in fields},
+    )
+    return tariff
+
+
+@transaction.atomic
+def benchmark_record(
+    *, actor, county, source: str, weight_kg: Decimal, price: Decimal, observed_on: date, note: str = ""
+):
+    """Record what the mainstream platforms charge for a comparable parcel (bureau or contractor)."""
+    from .models import PriceBenchmark
+
+    if not has_capability(actor, "logistics.manage_carrier"):
+        raise PermissionDenied(_("You may not manage carriers."))
+    _in_county(actor, county)
+    errors: dict[str, list] = {}
+    source = _text(source, "source", errors, limit=100, required=True)
+    weight_kg = _weight(weight_kg, "weight_kg", errors)
+    price = _money(price, "price", errors, maximum=MAX_PRICE)
+    observed_on = _day(observed_on, "observed_on", errors)
+    note = _text(note, "note", errors, limit=200)
+    if (
+        not errors
+        and PriceBenchmark.objects.filter(
+            county=county, source=source, weight_kg=weight_kg, observed_on=observed_on
+        ).exists()
+    ):
+        errors["observed_on"] = [_("This price was already recorded for this day.")]
+    if errors:
+        raise ValidationError(errors)
+    row = PriceBenchmark.objects.create(
+        county=county, source=source, weight_kg=weight_kg, price=price, observed_on=observed_on, note=note
+    )
+    fields = ["source", "weight_kg", "price", "observed_on"]
+    audit_record(
+        actor=actor,
+        action="benchmark.record",
+        instance=row,
+        changes={f: [None, getattr(row, f)] for f in fields},
+    )
+    return row

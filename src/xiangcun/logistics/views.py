@@ -369,6 +369,9 @@ def performance(request):
         if county
         else None,
         "conflicts": selectors.funded_route_conflicts(user=user),
+        "prices": selectors.price_comparison(user=user, county=county, on=timezone.localdate(now, TZ))
+        if county
+        else [],
     }
     return render(request, "logistics/performance.html", context, status=200 if valid else 400)
 

@@ -14,7 +14,7 @@ from xiangcun.network.selectors import facility_list
 from xiangcun.stations.api.serializers import StationCodeField
 
 from ..choices import MAX_SCAN_BATCH, CarrierKind, Direction, LegStatus, ScanKind, ShipmentStatus
-from ..models import Carrier, CarrierPresence, Leg, Scan, Shipment
+from ..models import Carrier, CarrierPresence, Leg, PriceBenchmark, Scan, Shipment, Tariff
 from ..selectors import carrier_list
 
 CarrierKindField = named_choice_field(CarrierKind, "CarrierKindEnum")
@@ -359,3 +359,53 @@ class PerformanceQuerySerializer(StrictSerializer):
         if attrs.get("day_from") and attrs.get("day_to") and attrs["day_from"] > attrs["day_to"]:
             raise serializers.ValidationError({"day_to": [_("Must not be before from.")]})
         return attrs
+
+
+# --- tariffs and price benchmarks -------------------------------------------------------------------
+
+
+class TariffSerializer(serializers.ModelSerializer):
+    carrier_name = serializers.CharField(source="carrier.name", read_only=True)
+    direction = DirectionField(read_only=True)
+
+    class Meta:
+        model = Tariff
+        fields = [
+            "id",
+            "carrier",
+            "carrier_name",
+            "direction",
+            "first_weight_kg",
+            "first_price",
+            "extra_price_per_kg",
+            "valid_from",
+            "valid_until",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class TariffInputSerializer(StrictSerializer):
+    carrier = CarrierIdField()
+    direction = DirectionField()
+    first_weight_kg = serializers.DecimalField(max_digits=6, decimal_places=3, required=False)
+    first_price = MoneySerializerField(help_text=_("Price of the first weight (首重), yuan."))
+    extra_price_per_kg = MoneySerializerField(help_text=_("Price per further started kg (续重), yuan."))
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class BenchmarkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PriceBenchmark
+        fields = ["id", "source", "weight_kg", "price", "observed_on", "note"]
+        read_only_fields = fields
+
+
+class BenchmarkInputSerializer(StrictSerializer):
+    source = serializers.CharField(max_length=100, help_text=_("Platform and area, e.g. 淘宝 河北省内."))
+    weight_kg = serializers.DecimalField(max_digits=6, decimal_places=3)
+    price = MoneySerializerField()
+    observed_on = serializers.DateField()
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -2,7 +2,15 @@
 
 from xiangcun.stations.api.urls import documented
 
-from .views import CarrierViewSet, PerformanceView, PresenceViewSet, ScanView, ShipmentViewSet
+from .views import (
+    BenchmarkViewSet,
+    CarrierViewSet,
+    PerformanceView,
+    PresenceViewSet,
+    ScanView,
+    ShipmentViewSet,
+    TariffViewSet,
+)
 
 urlpatterns = [
     *documented("logistics/scans", ScanView, "logistics-scans"),
@@ -14,3 +22,5 @@ def register(router) -> None:
     router.register("logistics/carriers", CarrierViewSet, basename="logistics-carrier")
     router.register("logistics/shipments", ShipmentViewSet, basename="logistics-shipment")
     router.register("logistics/presences", PresenceViewSet, basename="logistics-presence")
+    router.register("logistics/tariffs", TariffViewSet, basename="logistics-tariff")
+    router.register("logistics/price-benchmarks", BenchmarkViewSet, basename="logistics-benchmark")

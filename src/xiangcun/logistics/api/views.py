@@ -19,9 +19,11 @@ from xiangcun.stations.api.sync import DecimalJSONParser
 
 from .. import scanning, selectors, services
 from ..choices import MAX_SCAN_BATCH
-from ..models import Carrier, CarrierPresence, Leg, Scan, Shipment
+from ..models import Carrier, CarrierPresence, Leg, PriceBenchmark, Scan, Shipment, Tariff
 from .filters import ShipmentFilterSet
 from .serializers import (
+    BenchmarkInputSerializer,
+    BenchmarkSerializer,
     CarrierInputSerializer,
     CarrierSerializer,
     PerformanceQuerySerializer,
@@ -34,6 +36,8 @@ from .serializers import (
     ShipmentDetailSerializer,
     ShipmentInputSerializer,
     ShipmentSerializer,
+    TariffInputSerializer,
+    TariffSerializer,
 )
 
 
@@ -300,3 +304,59 @@ class PerformanceView(APIView):
         figures = selectors.carrier_performance if data["by"] == "carrier" else selectors.township_performance
         rows = figures(user=request.user, now=timezone.now(), start=start, end=end)
         return Response(PerformanceSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    create=extend_schema(request=TariffInputSerializer, responses={201: TariffSerializer, **ERROR_RESPONSES}),
+)
+class TariffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+    """Carriers' express prices (快递资费) per direction, first weight plus each further kg."""
+
+    queryset = Tariff.objects.none()
+    list_serializer_class = TariffSerializer
+    input_serializer_classes = {"create": TariffInputSerializer}
+    action_capabilities = {"create": ("logistics.manage_carrier",)}
+    http_method_names = ["get", "post", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.tariff_list(user=self.request.user).order_by(
+            "carrier__name", "direction", "-valid_from"
+        )
+
+    def create(self, request, *args, **kwargs):
+        row = services.tariff_record(actor=request.user, **self.parse_input())
+        return Response(
+            TariffSerializer(self.get_queryset().get(pk=row.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=BenchmarkInputSerializer, responses={201: BenchmarkSerializer, **ERROR_RESPONSES}
+    ),
+)
+class BenchmarkViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """What the mainstream platforms charge for comparable parcels (主流平台参考价), R3."""
+
+    queryset = PriceBenchmark.objects.none()
+    list_serializer_class = BenchmarkSerializer
+    input_serializer_classes = {"create": BenchmarkInputSerializer}
+    action_capabilities = {"create": ("logistics.manage_carrier",)}
+    http_method_names = ["get", "post", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.benchmark_list(user=self.request.user).order_by(
+            "source", "weight_kg", "-observed_on"
+        )
+
+    def create(self, request, *args, **kwargs):
+        if request.user.county_id is None:
+            raise ApplicationError(_("Only a county's bureau or contractor records price benchmarks."))
+        row = services.benchmark_record(actor=request.user, county=request.user.county, **self.parse_input())
+        return Response(
+            BenchmarkSerializer(self.get_queryset().get(pk=row.pk)).data, status=status.HTTP_201_CREATED
+        )
