@@ -126,8 +126,11 @@ def _carrier_values(county, values: dict, *, exclude_pk=None, current: Carrier |
     if funded and not route and "funded_route" not in errors:
         errors["funded_route"] = [_("Say which logistics route the funds support.")]
     if not funded and route:
-        # A carrier without funds has no funded route: clear it rather than keep a stale one.
-        clean["funded_route"] = ""
+        if values.get("funded_route"):
+            errors["funded_route"] = [_("Only a carrier receiving program funds has a funded route.")]
+        else:
+            # The funds stopped: the route they supported goes too, rather than a stale one staying.
+            clean["funded_route"] = ""
     if errors:
         raise ValidationError(errors)
     return clean

@@ -160,3 +160,13 @@ def test_the_aging_list_is_open_parcels_oldest_first(w):
     assert [p.waybill_no for p in selectors.aging_list(user=w.bureau)] == ["AG0001", "AG0002"]
     assert [p.waybill_no for p in selectors.aging_list(user=w.township2)] == []
     assert selectors.hours_between(first.current_since, T0 + timedelta(hours=2, minutes=3)) == Decimal("2.1")
+
+
+def test_an_unfunded_carrier_has_no_funded_route(w):
+    with pytest.raises(ValidationError) as exc:
+        services.carrier_update(actor=w.bureau, carrier=w.b, funded_route="县城—乙乡")
+    assert exc.value.message_dict == {
+        "funded_route": ["Only a carrier receiving program funds has a funded route."]
+    }
+    with pytest.raises(ValidationError):
+        services.carrier_create(actor=w.bureau, county=w.county, name="戊", kind="express", funded_route="x")
