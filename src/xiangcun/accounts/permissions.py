@@ -23,6 +23,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "stations.record_charge",
             "stations.manage_service_company",
             "network.manage_staff",
+            "logistics.manage_carrier",
         }
     ),
     Role.CONTRACTOR: frozenset(
@@ -36,17 +37,28 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "network.import_station",
             "stations.manage_terminal",
             "network.manage_staff",
+            "logistics.manage_carrier",
+            "logistics.record_shipment",
+            "logistics.scan",
         }
     ),
     # The poverty office owns the list of registered poor villages.
     Role.POVERTY_OFFICE: frozenset({"regions.change_village_poverty"}),
     # A station manager keeps their own station's contact details and opening hours up to date,
     # records the services they do for villagers, and reports what the contractor charged the station.
+    # They also book parcels leaving their station and scan parcels arriving at or leaving it.
     Role.STATION_MANAGER: frozenset(
-        {"network.change_own_station", "stations.record_transaction", "stations.record_charge"}
+        {
+            "network.change_own_station",
+            "stations.record_transaction",
+            "stations.record_charge",
+            "logistics.record_shipment",
+            "logistics.scan",
+        }
     ),
     Role.FINANCE: frozenset(),
-    Role.CARRIER: frozenset(),
+    # A carrier's staff (linked to their company by a logistics.CarrierAccount) book and scan its parcels.
+    Role.CARRIER: frozenset({"logistics.record_shipment", "logistics.scan"}),
     Role.TRAINER: frozenset(),
     Role.AUDITOR: frozenset(),  # read-only by definition
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("xiangcun.regions.urls")),
     path("network/", include("xiangcun.network.urls")),
     path("stations/", include("xiangcun.stations.urls")),
+    path("logistics/", include("xiangcun.logistics.urls")),
     path("reports/", include("xiangcun.reporting.urls")),
     path("evaluation/", include("xiangcun.evaluation.urls")),
     path("excel/", include("xiangcun.core.excel_urls")),

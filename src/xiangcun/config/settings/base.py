@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "xiangcun.households",
     "xiangcun.stations",
     "xiangcun.orders",
+    "xiangcun.logistics",
     "xiangcun.reporting",
     "xiangcun.planning",
     "xiangcun.evaluation",

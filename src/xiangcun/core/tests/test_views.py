@@ -245,6 +245,7 @@ def test_navigation_links_every_register_and_the_scorecard(county, bureau):
         "/regions/villages/",
         "/network/facilities/",
         "/network/stations/",
+        "/logistics/",
         "/reports/",
         "/stations/terminals/",
         "/stations/reconciliation/",
