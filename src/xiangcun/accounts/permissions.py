@@ -23,6 +23,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "stations.record_charge",
             "stations.manage_service_company",
             "network.manage_staff",
+            "planning.create_plan",
         }
     ),
     Role.CONTRACTOR: frozenset(
@@ -36,6 +37,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "network.import_station",
             "stations.manage_terminal",
             "network.manage_staff",
+            # The contractor builds the network and plans it with the bureau (R1.3, R1.4).
+            "planning.create_plan",
         }
     ),
     # The poverty office owns the list of registered poor villages.
