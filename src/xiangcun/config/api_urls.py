@@ -6,13 +6,14 @@ from xiangcun.core import excel_api
 from xiangcun.core.api.routers import ApiRouter
 from xiangcun.evaluation.api import urls as evaluation_api
 from xiangcun.network.api import urls as network_api
+from xiangcun.planning.api import urls as planning_api
 from xiangcun.regions.api import urls as regions_api
 from xiangcun.reporting.api import urls as reporting_api
 from xiangcun.stations.api import ledger_urls as ledger_api
 from xiangcun.stations.api import urls as stations_api
 
 router = ApiRouter()
-for module in (regions_api, network_api, stations_api, ledger_api, reporting_api, evaluation_api):
+for module in (regions_api, network_api, stations_api, ledger_api, reporting_api, evaluation_api, planning_api):
     module.register(router)
 excel_api.register(router)
 
