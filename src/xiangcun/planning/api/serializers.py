@@ -77,6 +77,7 @@ class PlanDetailSerializer(PlanSerializer):
         return selectors.plan_comparison(obj)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedMatrixField(serializers.PrimaryKeyRelatedField):
     """A distance matrix id among those the requesting user may see."""
 
