@@ -111,8 +111,9 @@ def parse_matrix_file(upload, *, known_codes: set[str]) -> ParsedMatrix:
             if not code:
                 row_errors.append((column, _("A code is required.")))
             elif code not in known_codes:
-                row_errors.append((column, _("No village or township of this county has code %(code)s.")
-                                   % {"code": code}))
+                row_errors.append(
+                    (column, _("No village or township of this county has code %(code)s.") % {"code": code})
+                )
         value = _metres(metres)
         if value is None:
             row_errors.append(("metres", _("Enter a whole number of metres from 0 to 1000000.")))
@@ -122,9 +123,7 @@ def parse_matrix_file(upload, *, known_codes: set[str]) -> ParsedMatrix:
             if start == end and value != 0:
                 row_errors.append(("metres", _("A place is 0 m from itself.")))
             elif pairs.get((start, end), value) != value:
-                row_errors.append(
-                    ("metres", _("This pair appears twice with different distances."))
-                )
+                row_errors.append(("metres", _("This pair appears twice with different distances.")))
         if row_errors:
             errors.extend({"row": number, "column": c, "message": str(m)} for c, m in row_errors)
             continue

@@ -140,9 +140,7 @@ def built_centers(county) -> list[Facility]:
     """The township delivery centers actually built in `county` (under construction, operating or
     suspended), by township code."""
     return list(
-        Facility.objects.filter(
-            county=county, kind=FacilityKind.TOWNSHIP_CENTER, status__in=BUILT_STATUSES
-        )
+        Facility.objects.filter(county=county, kind=FacilityKind.TOWNSHIP_CENTER, status__in=BUILT_STATUSES)
         .select_related("township")
         .order_by("township__code", "code")
     )

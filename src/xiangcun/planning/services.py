@@ -204,9 +204,10 @@ def layout_plan_create(
             capacity=capacity, fixed_cost=str(fixed_cost), cost_per_person_km=str(cost_per_person_km)
         )
     if not name:
-        name = (
-            _("Layout of %(p)s centers, %(when)s") % {"p": len(solution.result["open_sites"]), "when": _now_label()}
-        )
+        name = _("Layout of %(p)s centers, %(when)s") % {
+            "p": len(solution.result["open_sites"]),
+            "when": _now_label(),
+        }
     return _save(
         actor=actor,
         county=county,
@@ -315,7 +316,9 @@ def siting_plan_create(
             "n": len(demand),
             "target": exc.args[0],
         }
-        field = "min_share" if math.ceil(float(min_share) * len(demand) - 1e-9) > len(demand) else "min_stations"
+        field = (
+            "min_share" if math.ceil(float(min_share) * len(demand) - 1e-9) > len(demand) else "min_stations"
+        )
         raise ApplicationError(message, code="infeasible", fields={field: [message]}) from exc
     parameters = {
         "coverage_m": coverage_m,
@@ -345,8 +348,23 @@ def siting_plan_create(
     )
 
 
-def _save(*, actor, county, kind, name, parameters, inputs, source, factor, matrix, solver, method,
-          time_limit, seed, solution) -> Plan:
+def _save(
+    *,
+    actor,
+    county,
+    kind,
+    name,
+    parameters,
+    inputs,
+    source,
+    factor,
+    matrix,
+    solver,
+    method,
+    time_limit,
+    seed,
+    solution,
+) -> Plan:
     plan = Plan(
         county=county,
         kind=kind,

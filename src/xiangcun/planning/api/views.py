@@ -5,7 +5,12 @@ write is one service call."""
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -53,8 +58,10 @@ def _county(user, data):
     ),
     export=extend_schema(
         request=None,
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
-                   404: ERROR_RESPONSES[404]},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            404: ERROR_RESPONSES[404],
+        },
         description="The plan's assignment (one row per village) as an Excel workbook.",
     ),
 )
@@ -72,9 +79,12 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         if self.action == "list":
             return selectors.plan_list(user=self.request.user)
-        return selectors.plan_list(user=self.request.user).defer(None).select_related(
-            "county", "created_by", "distance_matrix"
-        ).defer("county__outline")
+        return (
+            selectors.plan_list(user=self.request.user)
+            .defer(None)
+            .select_related("county", "created_by", "distance_matrix")
+            .defer("county__outline")
+        )
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -95,8 +105,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         else:
             plan = services.siting_plan_create(actor=request.user, county=county, **data)
         plan = selectors.plan_get(user=request.user, pk=plan.pk)
-        return Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            PlanDetailSerializer(plan, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def export(self, request, pk=None):

@@ -43,7 +43,11 @@ def test_list_and_retrieve_are_scoped(plan, other_bureau, auditor, planning_coun
     assert body["count"] == 1
     row = body["results"][0]
     assert (row["id"], row["kind"], row["county"], row["solver"], row["parameters"]) == (
-        plan.pk, "layout", "130425", "pmedian", {"p": 1}
+        plan.pk,
+        "layout",
+        "130425",
+        "pmedian",
+        {"p": 1},
     )
     assert "result" not in row and "inputs" not in row
     detail = api_client(auditor).get(f"{PLANS}{plan.pk}/").json()
@@ -110,7 +114,9 @@ def test_create_refused_without_capability_or_scope(planning_county, auditor, ot
 def test_superuser_must_name_the_county(planning_county, superuser):
     response = api_client(superuser).post(PLANS, {"kind": "layout", "p": 1}, format="json")
     assert response.status_code == 400 and "county" in response.json()["errors"]
-    response = api_client(superuser).post(PLANS, {"kind": "layout", "p": 1, "county": "130425"}, format="json")
+    response = api_client(superuser).post(
+        PLANS, {"kind": "layout", "p": 1, "county": "130425"}, format="json"
+    )
     assert response.status_code == 201
 
 
@@ -146,22 +152,26 @@ def test_upload_matrix_and_plan_with_it(planning_county, bureau):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["name"], body["pair_count"], body["county"], body["file_name"]) == (
-        "路网2018", 12, "130425", "roads.csv"
+        "路网2018",
+        12,
+        "130425",
+        "roads.csv",
     )
     assert client.get(MATRICES).json()["count"] == 1
-    response = client.post(
-        PLANS, {"kind": "layout", "p": 1, "distance_matrix": body["id"]}, format="json"
-    )
+    response = client.post(PLANS, {"kind": "layout", "p": 1, "distance_matrix": body["id"]}, format="json")
     assert response.status_code == 201, response.json()
     plan = response.json()
     # Residents × metres to 甲镇: 450·1000 + 800·1100 + 300·1200 + 450·1300 + 800·1400 + 350·1500.
     assert plan["objective"] == 3_920_000 and plan["result"]["open_sites"] == [SEAT_A]
     assert (plan["distance_source"], plan["detour_factor"], plan["distance_matrix"]) == (
-        "matrix", None, body["id"]
+        "matrix",
+        None,
+        body["id"],
     )
     # The matrix lacks village-to-village pairs: a siting plan cannot use it.
-    response = client.post(PLANS, {"kind": "siting", "min_stations": 0, "distance_matrix": body["id"]},
-                           format="json")
+    response = client.post(
+        PLANS, {"kind": "siting", "min_stations": 0, "distance_matrix": body["id"]}, format="json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "matrix_incomplete"
 
 
@@ -183,7 +193,11 @@ def test_upload_matrix_row_errors_save_nothing(planning_county, bureau):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "matrix_invalid"
-    assert [(e["row"], e["column"]) for e in body["errors"]["rows"]] == [(3, "to"), (4, "metres"), (5, "metres")]
+    assert [(e["row"], e["column"]) for e in body["errors"]["rows"]] == [
+        (3, "to"),
+        (4, "metres"),
+        (5, "metres"),
+    ]
     assert not DistanceMatrix.objects.exists()
     response = api_client(bureau).post(
         MATRICES, {"name": "bad", "file": csv_file("x", name="roads.pdf")}, format="multipart"
@@ -194,13 +208,22 @@ def test_upload_matrix_row_errors_save_nothing(planning_county, bureau):
 
 
 def test_upload_matrix_refused_out_of_scope(planning_county, auditor, other_bureau):
-    assert api_client(None).post(MATRICES, {"name": "m", "file": csv_file(full_csv())},
-                                 format="multipart").status_code == 401
-    assert api_client(auditor).post(MATRICES, {"name": "m", "file": csv_file(full_csv())},
-                                    format="multipart").status_code == 403
+    assert (
+        api_client(None)
+        .post(MATRICES, {"name": "m", "file": csv_file(full_csv())}, format="multipart")
+        .status_code
+        == 401
+    )
+    assert (
+        api_client(auditor)
+        .post(MATRICES, {"name": "m", "file": csv_file(full_csv())}, format="multipart")
+        .status_code
+        == 403
+    )
     # The other county's bureau: these codes are unknown in its own county.
-    response = api_client(other_bureau).post(MATRICES, {"name": "m", "file": csv_file(full_csv())},
-                                             format="multipart")
+    response = api_client(other_bureau).post(
+        MATRICES, {"name": "m", "file": csv_file(full_csv())}, format="multipart"
+    )
     assert response.status_code == 400 and response.json()["code"] == "matrix_invalid"
     assert not DistanceMatrix.objects.exists()
 
@@ -221,5 +244,8 @@ def test_documented_in_the_openapi_schema(bureau):
     schema = api_client(bureau).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/planning/plans/"])
-    assert "get" in paths["/api/v1/planning/plans/{id}/"] and "get" in paths["/api/v1/planning/plans/{id}/export/"]
+    assert (
+        "get" in paths["/api/v1/planning/plans/{id}/"]
+        and "get" in paths["/api/v1/planning/plans/{id}/export/"]
+    )
     assert "post" in paths["/api/v1/planning/distance-matrices/"]

@@ -24,8 +24,9 @@ SEAT_A, SEAT_B = "130425100000", "130425201000"
 
 
 def metres(village, township, factor=1.3):
-    d = haversine_m(float(village.longitude), float(village.latitude), float(township.longitude),
-                    float(township.latitude))
+    d = haversine_m(
+        float(village.longitude), float(village.latitude), float(township.longitude), float(township.latitude)
+    )
     return int(d * factor + 0.5)
 
 
@@ -45,7 +46,12 @@ def test_layout_p1_is_the_brute_force_optimum(planning_county, bureau):
     cost, sites = brute_force(planning_county, 1)
     assert plan.result["open_sites"] == sites == [SEAT_A]
     assert plan.objective == cost == plan.result["weighted_distance_m"]
-    assert (plan.kind, plan.solver, plan.proven_optimal, plan.lower_bound) == ("layout", "pmedian", True, cost)
+    assert (plan.kind, plan.solver, plan.proven_optimal, plan.lower_bound) == (
+        "layout",
+        "pmedian",
+        True,
+        cost,
+    )
     assert plan.detour_factor == Decimal("1.30") and plan.distance_source == "great_circle"
     assert plan.parameters == {"p": 1}
     assert [d["code"] for d in plan.inputs["demand"]] == [A1, A2, A3, B1, B2, B3]
@@ -69,7 +75,11 @@ def test_layout_detour_factor_scales_distances(planning_county, bureau):
 def test_layout_compared_with_the_built_centers(planning_county, bureau, superuser):
     seat_b = Township.objects.get(code=SEAT_B)
     facility = network_services.facility_create(
-        actor=superuser, county=planning_county, kind="township_center", code="TC-01", township=seat_b,
+        actor=superuser,
+        county=planning_county,
+        kind="township_center",
+        code="TC-01",
+        township=seat_b,
         name="乙乡配送中心",
     )
     plan = services.layout_plan_create(actor=bureau, county=planning_county, p=1)
@@ -191,7 +201,10 @@ def test_siting_keeps_existing_stations(planning_county, bureau, superuser):
     assert plan.objective == 4 and plan.result["station_count"] == 5
     assert plan.inputs["demand"][2]["has_station"] is True
     assert plan.result["beyond"]["before"] == {
-        "population": 2850, "villages": 5, "unknown_population": 0, "unknown_villages": 0
+        "population": 2850,
+        "villages": 5,
+        "unknown_population": 0,
+        "unknown_villages": 0,
     }
 
 
@@ -199,7 +212,10 @@ def test_siting_villages_without_coordinates_are_reported_unknown(planning_count
     Village.objects.filter(code=B3).update(latitude=None, longitude=None)
     plan = siting(planning_county, bureau)
     assert plan.result["beyond"]["after"] == {
-        "population": 300, "villages": 1, "unknown_population": 350, "unknown_villages": 1
+        "population": 300,
+        "villages": 1,
+        "unknown_population": 350,
+        "unknown_villages": 1,
     }
 
 
