@@ -13,7 +13,15 @@ from xiangcun.stations.api import ledger_urls as ledger_api
 from xiangcun.stations.api import urls as stations_api
 
 router = ApiRouter()
-for module in (regions_api, network_api, stations_api, ledger_api, reporting_api, evaluation_api, planning_api):
+for module in (
+    regions_api,
+    network_api,
+    stations_api,
+    ledger_api,
+    reporting_api,
+    evaluation_api,
+    planning_api,
+):
     module.register(router)
 excel_api.register(router)
 

@@ -57,11 +57,16 @@ class PlanFormBase(forms.Form):
 
 class LayoutPlanForm(PlanFormBase):
     p = forms.IntegerField(
-        label=_("Number of centers (p)"), initial=DEFAULT_CENTERS, min_value=1, required=False,
+        label=_("Number of centers (p)"),
+        initial=DEFAULT_CENTERS,
+        min_value=1,
+        required=False,
         help_text=_("Exactly this many township seats get a center (may be empty with a capacity)."),
     )
     capacity = forms.IntegerField(
-        label=_("Capacity (residents per center)"), required=False, min_value=1,
+        label=_("Capacity (residents per center)"),
+        required=False,
+        min_value=1,
         help_text=_("With a capacity, each village is served whole by one center within its capacity."),
     )
     fixed_cost = forms.DecimalField(label=_("Fixed cost per center (yuan)"), required=False, min_value=0)
@@ -82,26 +87,42 @@ class LayoutPlanForm(PlanFormBase):
 
 class SitingPlanForm(PlanFormBase):
     coverage_m = forms.IntegerField(
-        label=_("Coverage distance (m)"), initial=0, min_value=0,
+        label=_("Coverage distance (m)"),
+        initial=0,
+        min_value=0,
         help_text=_("A village is covered by a station this close; 0: only by a station in the village."),
     )
-    min_stations = forms.IntegerField(label=_("At least this many stations"), initial=DEFAULT_MIN_STATIONS, min_value=0)
+    min_stations = forms.IntegerField(
+        label=_("At least this many stations"), initial=DEFAULT_MIN_STATIONS, min_value=0
+    )
     min_share = forms.DecimalField(
-        label=_("Stations in at least this share of villages"), initial=DEFAULT_MIN_SHARE, min_value=0,
-        max_value=1, decimal_places=4,
+        label=_("Stations in at least this share of villages"),
+        initial=DEFAULT_MIN_SHARE,
+        min_value=0,
+        max_value=1,
+        decimal_places=4,
     )
     beyond_m = forms.IntegerField(
         label=_("Report residents farther than (m)"), initial=DEFAULT_BEYOND_M, min_value=0
     )
     keep_existing = forms.BooleanField(label=_("Keep the existing stations"), initial=True, required=False)
     cost_per_station = forms.DecimalField(label=_("Cost per new station (yuan)"), required=False, min_value=0)
-    field_order = ["name", "coverage_m", "min_stations", "min_share", "beyond_m", "keep_existing", "cost_per_station"]
+    field_order = [
+        "name",
+        "coverage_m",
+        "min_stations",
+        "min_share",
+        "beyond_m",
+        "keep_existing",
+        "cost_per_station",
+    ]
 
 
 class DistanceMatrixForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     file = forms.FileField(
-        label=_("File"), help_text=_("CSV (UTF-8) or Excel .xlsx: one row per pair: from-code, to-code, metres.")
+        label=_("File"),
+        help_text=_("CSV (UTF-8) or Excel .xlsx: one row per pair: from-code, to-code, metres."),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -75,17 +75,29 @@ def map_data(plan, comparison) -> dict:
             if c["lat"] is None:
                 continue
             data["sites"].append(
-                {**c, "chosen": c["code"] in chosen, "built": c["code"] in built,
-                 "group": chosen.index(c["code"]) if c["code"] in chosen else None}
+                {
+                    **c,
+                    "chosen": c["code"] in chosen,
+                    "built": c["code"] in built,
+                    "group": chosen.index(c["code"]) if c["code"] in chosen else None,
+                }
             )
         for d in demand:
             if d["lat"] is None:
                 continue
             a = assignment[d["code"]]
             data["villages"].append(
-                {"code": d["code"], "name": d["name"], "lat": d["lat"], "lng": d["lng"], "weight": d["weight"],
-                 "group": chosen.index(a["site"]), "site": a["site"], "site_name": names.get(a["site"], ""),
-                 "distance_m": a["distance_m"]}
+                {
+                    "code": d["code"],
+                    "name": d["name"],
+                    "lat": d["lat"],
+                    "lng": d["lng"],
+                    "weight": d["weight"],
+                    "group": chosen.index(a["site"]),
+                    "site": a["site"],
+                    "site_name": names.get(a["site"], ""),
+                    "distance_m": a["distance_m"],
+                }
             )
         return data
     new, existing = set(plan.result["new"]), set(plan.result["existing"])
@@ -103,8 +115,17 @@ def map_data(plan, comparison) -> dict:
         else:
             state = "far"
         data["villages"].append(
-            {"code": d["code"], "name": d["name"], "lat": d["lat"], "lng": d["lng"], "weight": d["weight"],
-             "state": state, "required": a["required"], "site": a["site"], "distance_m": a["distance_m"]}
+            {
+                "code": d["code"],
+                "name": d["name"],
+                "lat": d["lat"],
+                "lng": d["lng"],
+                "weight": d["weight"],
+                "state": state,
+                "required": a["required"],
+                "site": a["site"],
+                "distance_m": a["distance_m"],
+            }
         )
     return data
 
@@ -148,7 +169,9 @@ def matrix_list(request):
             data = dict(form.cleaned_data)
             county = data.pop("county", None) or user.county
             try:
-                services.distance_matrix_upload(actor=user, county=county, name=data["name"], upload=data["file"])
+                services.distance_matrix_upload(
+                    actor=user, county=county, name=data["name"], upload=data["file"]
+                )
             except (ApplicationError, ValidationError) as exc:
                 if isinstance(exc, ApplicationError) and "rows" in exc.fields:
                     row_errors = exc.fields["rows"]

@@ -14,12 +14,11 @@ from django.utils import translation
 
 from xiangcun.accounts.models import User
 from xiangcun.core.testing import make_user
-from xiangcun.devtools.services import _load_facilities, _Silent, county_input, demo_delete
-from xiangcun.devtools.simulation import simulate
+from xiangcun.devtools.services import demo_delete
 from xiangcun.planning import services
 from xiangcun.planning.selectors import plan_comparison
-from xiangcun.regions.models import County, Village
-from xiangcun.regions.services import county_load_divisions
+from xiangcun.planning.tests.demo import load_demo_geography
+from xiangcun.regions.models import County
 
 pytestmark = [pytest.mark.xdist_group("planning-demo"), pytest.mark.django_db]
 
@@ -27,17 +26,7 @@ pytestmark = [pytest.mark.xdist_group("planning-demo"), pytest.mark.django_db]
 @pytest.fixture(scope="module")
 def demo_county(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), translation.override("en"):
-        admin = User.objects.create_superuser(username="planning-demo-admin", password=None, is_demo=True)
-        county = county_load_divisions(county_code="130425", is_demo=True, actor=admin)
-        plan = simulate(county_input(county), 1)
-        # The simulated facts, written in bulk (the demo loader records them one by one, audited).
-        villages = {v.code: v for v in county.villages.all()}
-        for facts in plan.villages:
-            village = villages[facts.code]
-            village.population, village.is_poor = facts.population, facts.is_poor
-            village.latitude, village.longitude = facts.latitude, facts.longitude
-        Village.objects.bulk_update(villages.values(), ["population", "is_poor", "latitude", "longitude"])
-        _load_facilities(admin, county, plan, _Silent())
+        county = load_demo_geography()
     yield county
     with django_db_blocker.unblock():
         User.objects.filter(username="demo-plan-bureau").delete()

@@ -30,8 +30,13 @@ def plan(planning_county, bureau):
 
 def test_anonymous_is_sent_to_login(plan):
     client = client_for(None)
-    for url in ("/planning/", "/planning/new/layout/", f"/planning/{plan.pk}/", f"/planning/{plan.pk}/export.xlsx",
-                "/planning/matrices/"):
+    for url in (
+        "/planning/",
+        "/planning/new/layout/",
+        f"/planning/{plan.pk}/",
+        f"/planning/{plan.pk}/export.xlsx",
+        "/planning/matrices/",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.post("/planning/new/layout/", {"p": 1, "time_limit": 5, "seed": 1}).status_code == 302
@@ -51,12 +56,18 @@ def test_list_and_plan_page(plan, auditor):
     assert data["kind"] == "layout" and len(data["villages"]) == 6 and len(data["sites"]) == 2
     assert [s["chosen"] for s in data["sites"]] == [True, False]
     assert {v["group"] for v in data["villages"]} == {0}
-    assert json.loads(html.split('id="plan-map-data" type="application/json">')[1].split("</script>")[0])["kind"] == "layout"
+    assert (
+        json.loads(html.split('id="plan-map-data" type="application/json">')[1].split("</script>")[0])["kind"]
+        == "layout"
+    )
     assert len(response.context["rows"]) == 6
 
 
 def test_wrong_scope_gets_404(plan, other_bureau, planning_county):
-    for user in (other_bureau, make_user("bureau_admin", planning_county, township=planning_county.townships.first())):
+    for user in (
+        other_bureau,
+        make_user("bureau_admin", planning_county, township=planning_county.townships.first()),
+    ):
         client = client_for(user)
         assert client.get(f"/planning/{plan.pk}/").status_code == 404
         assert client.get(f"/planning/{plan.pk}/export.xlsx").status_code == 404
@@ -65,20 +76,35 @@ def test_wrong_scope_gets_404(plan, other_bureau, planning_county):
 
 def test_run_forms(planning_county, bureau, auditor):
     assert client_for(auditor).get("/planning/new/layout/").status_code == 403
-    assert client_for(auditor).post("/planning/new/layout/", {"p": 1, "time_limit": 5, "seed": 1}).status_code == 403
+    assert (
+        client_for(auditor).post("/planning/new/layout/", {"p": 1, "time_limit": 5, "seed": 1}).status_code
+        == 403
+    )
     client = client_for(bureau)
     assert client.get("/planning/new/routes/").status_code == 404
     assert client.get("/planning/new/layout/").status_code == 200
-    response = client.post("/planning/new/layout/", {"p": 9, "time_limit": 5, "seed": 1, "detour_factor": "1.3"})
+    response = client.post(
+        "/planning/new/layout/", {"p": 9, "time_limit": 5, "seed": 1, "detour_factor": "1.3"}
+    )
     assert response.status_code == 400 and "Enter a value from 1 to 2." in response.content.decode()
     assert not Plan.objects.exists()
-    response = client.post("/planning/new/layout/", {"p": 1, "time_limit": 5, "seed": 1, "detour_factor": "1.3"})
+    response = client.post(
+        "/planning/new/layout/", {"p": 1, "time_limit": 5, "seed": 1, "detour_factor": "1.3"}
+    )
     plan = Plan.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/planning/{plan.pk}/"
     response = client.post(
         "/planning/new/siting/",
-        {"coverage_m": 0, "min_stations": 0, "min_share": "0", "beyond_m": 2000, "keep_existing": "on",
-         "time_limit": 5, "seed": 1, "detour_factor": "1.3"},
+        {
+            "coverage_m": 0,
+            "min_stations": 0,
+            "min_share": "0",
+            "beyond_m": 2000,
+            "keep_existing": "on",
+            "time_limit": 5,
+            "seed": 1,
+            "detour_factor": "1.3",
+        },
     )
     siting = Plan.objects.get(kind="siting")
     assert response.status_code == 302 and siting.result["new_count"] == 4
