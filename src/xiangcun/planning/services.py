@@ -34,6 +34,7 @@ from .choices import (
 from .layout import distance_matrix_for, layout_solve, point
 from .models import DistanceMatrix, Plan
 from .siting import SitingInfeasible, siting_solve
+from .solvers import SolverInputError
 
 MAX_TIME_LIMIT_S = 60.0
 MAX_DETOUR_FACTOR = Decimal("3")
@@ -183,8 +184,6 @@ def layout_plan_create(
             _("%(n)s centers of this capacity cannot serve the %(people)s residents.")
             % {"n": p or len(candidates), "people": sum(d["weight"] for d in demand)},
         )
-    from .solvers import SolverInputError
-
     try:
         solution = layout_solve(
             inputs,

@@ -249,3 +249,15 @@ def test_documented_in_the_openapi_schema(bureau):
         and "get" in paths["/api/v1/planning/plans/{id}/export/"]
     )
     assert "post" in paths["/api/v1/planning/distance-matrices/"]
+
+
+def test_matrix_detail_by_scope(planning_county, bureau, auditor):
+    matrix = services.distance_matrix_upload(
+        actor=bureau, county=planning_county, name="m", upload=csv_file(full_csv())
+    )
+    assert api_client(None).get(f"{MATRICES}{matrix.pk}/").status_code == 401
+    body = api_client(auditor).get(f"{MATRICES}{matrix.pk}/").json()
+    assert (body["name"], body["pair_count"], body["uploaded_by"]) == ("m", 12, "bureau")
+    assert "entries" not in body
+    event = AuditEvent.objects.get(action="distance_matrix.upload")
+    assert (event.actor, event.object_id) == (bureau, str(matrix.pk))

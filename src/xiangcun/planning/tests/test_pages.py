@@ -135,3 +135,15 @@ def test_matrix_upload_page(planning_county, bureau, auditor):
     response = client.post("/planning/matrices/", {"name": "m", "file": upload})
     assert response.status_code == 302 and DistanceMatrix.objects.get().pair_count == 1
     assert "roads.csv" in client.get("/planning/matrices/").content.decode()
+
+
+def test_matrix_list_is_scoped(planning_county, bureau, other_bureau):
+    services.distance_matrix_upload(
+        actor=bureau,
+        county=planning_county,
+        name="路网",
+        upload=SimpleUploadedFile("roads.csv", b"130425100201,130425100202,600\n"),
+    )
+    assert "路网" in client_for(bureau).get("/planning/matrices/").content.decode()
+    other = client_for(other_bureau).get("/planning/matrices/").content.decode()
+    assert "路网" not in other and "No distance matrices yet." in other
