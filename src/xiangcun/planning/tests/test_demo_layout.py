@@ -63,3 +63,17 @@ def test_demo_siting_covers_every_poor_and_large_village(demo_county, demo_burea
     # 326 needed, so the coverage target binds only through the required villages.
     assert plan.result["station_count"] == plan.result["new_count"] == 352
     assert plan.proven_optimal and plan.seconds < 3.0
+
+
+def test_demo_capacitated_layout(demo_county, demo_bureau):
+    total = sum(demo_county.villages.values_list("population", flat=True))
+    capacity = -(-total * 13 // 50)  # ⌈1.3 × total / 5⌉: no center may take much more than a fifth
+    plan = services.layout_plan_create(
+        actor=demo_bureau, county=demo_county, p=5, capacity=capacity, time_limit=20
+    )
+    assert plan.solver == "facility_location" and len(plan.result["open_sites"]) == 5
+    assert sum(plan.result["load"].values()) == total and max(plan.result["load"].values()) <= capacity
+    # HiGHS proves it in about 2 s here; no cheaper than the uncapacitated optimum (yuan = resident·km).
+    assert plan.proven_optimal and plan.seconds < 10
+    uncapacitated = services.layout_plan_create(actor=demo_bureau, county=demo_county, p=5)
+    assert plan.objective >= uncapacitated.objective / 1000 - 1e-6
