@@ -24,6 +24,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "stations.manage_service_company",
             "network.manage_staff",
             "logistics.manage_carrier",
+            "planning.create_plan",
         }
     ),
     Role.CONTRACTOR: frozenset(
@@ -40,6 +41,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "logistics.manage_carrier",
             "logistics.record_shipment",
             "logistics.scan",
+            # The contractor builds the network and plans it with the bureau (R1.3, R1.4).
+            "planning.create_plan",
         }
     ),
     # The poverty office owns the list of registered poor villages.

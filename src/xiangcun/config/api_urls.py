@@ -7,6 +7,7 @@ from xiangcun.core.api.routers import ApiRouter
 from xiangcun.evaluation.api import urls as evaluation_api
 from xiangcun.logistics.api import urls as logistics_api
 from xiangcun.network.api import urls as network_api
+from xiangcun.planning.api import urls as planning_api
 from xiangcun.regions.api import urls as regions_api
 from xiangcun.reporting.api import urls as reporting_api
 from xiangcun.stations.api import ledger_urls as ledger_api
@@ -21,6 +22,7 @@ for module in (
     reporting_api,
     evaluation_api,
     logistics_api,
+    planning_api,
 ):
     module.register(router)
 excel_api.register(router)

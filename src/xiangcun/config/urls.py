@@ -16,6 +16,7 @@ urlpatterns = [
     path("logistics/", include("xiangcun.logistics.urls")),
     path("reports/", include("xiangcun.reporting.urls")),
     path("evaluation/", include("xiangcun.evaluation.urls")),
+    path("planning/", include("xiangcun.planning.urls")),
     path("excel/", include("xiangcun.core.excel_urls")),
     path("media/<path:path>", core_views.protected_media, name="media"),
     path("api/v1/", include("xiangcun.config.api_urls")),

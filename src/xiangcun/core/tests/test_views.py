@@ -246,6 +246,7 @@ def test_navigation_links_every_register_and_the_scorecard(county, bureau):
         "/network/facilities/",
         "/network/stations/",
         "/logistics/",
+        "/planning/",
         "/reports/",
         "/stations/terminals/",
         "/stations/reconciliation/",
@@ -268,6 +269,7 @@ def test_navigation_fits_the_role(county, auditor):
         0
     )
     assert 'href="/stations/workbench/"' in nav and "/stations/terminals/" not in nav
+    assert "/planning/" not in nav  # plans are county-level
     nav = re.search(r'<nav class="mainnav".*?</nav>', browser(auditor).get("/").content.decode(), re.S).group(
         0
     )

@@ -175,9 +175,11 @@ def _is_integral(cost: np.ndarray) -> bool:
 def _proven(objective: float, lower_bound: float, *, integral: bool) -> bool:
     """Whether `lower_bound` proves `objective` optimal: with integer costs every solution's cost is an
     integer, so the optimum is at least ⌈bound⌉ (a small slack absorbs floating-point error of the
-    bound's sums); otherwise up to a relative tolerance."""
+    bound's sums; at most half a unit, else a bound equal to a large integer objective, such as a
+    county's person·metres, would be rounded down below it); otherwise up to a relative tolerance."""
     if integral:
-        return bool(objective <= np.ceil(lower_bound - 1e-6 * max(1.0, abs(lower_bound))))
+        slack = min(1e-6 * max(1.0, abs(lower_bound)), 0.5)
+        return bool(objective <= np.ceil(lower_bound - slack))
     return bool(objective - lower_bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(objective)))
 
 

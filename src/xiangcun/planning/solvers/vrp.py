@@ -308,15 +308,33 @@ def road_distance_matrix(points: Sequence[Sequence[float]], *, detour_factor: fl
     """Integer metres between (latitude, longitude) points in degrees: the great-circle (haversine)
     distance times `detour_factor` ≥ 1, the stand-in for road distances where no road data is
     available offline (rural roads are typically 1.2–1.4 times the straight line)."""
+    return road_distances(points, points, detour_factor=detour_factor)
+
+
+def road_distances(
+    origins: Sequence[Sequence[float]], destinations: Sequence[Sequence[float]], *, detour_factor: float
+) -> np.ndarray:
+    """The rectangular variant of `road_distance_matrix`: integer metres from each of `origins` (rows)
+    to each of `destinations` (columns), both (latitude, longitude) in degrees, e.g. villages × the
+    candidate township seats."""
     if not (math.isfinite(detour_factor) and detour_factor >= 1):
         raise SolverInputError("The detour factor must be a number ≥ 1.")
-    coords = np.radians(np.asarray(points, dtype=float))
-    if coords.ndim != 2 or coords.shape[1] != 2 or not np.isfinite(coords).all():
-        raise SolverInputError("Points must be (latitude, longitude) pairs in degrees.")
-    lat, lon = coords[:, 0:1], coords[:, 1:2]
-    half = np.sin((lat - lat.T) / 2) ** 2 + np.cos(lat) * np.cos(lat.T) * np.sin((lon - lon.T) / 2) ** 2
+    a = _radians(origins)
+    b = _radians(destinations)
+    lat, lon = a[:, 0:1], a[:, 1:2]
+    lat2, lon2 = b[:, 0][None, :], b[:, 1][None, :]
+    half = np.sin((lat - lat2) / 2) ** 2 + np.cos(lat) * np.cos(lat2) * np.sin((lon - lon2) / 2) ** 2
     metres = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(half, 0, 1))) * detour_factor
     return np.floor(metres + 0.5).astype(np.int64)
+
+
+def _radians(points) -> np.ndarray:
+    coords = np.radians(np.asarray(points, dtype=float))
+    if coords.size == 0:
+        return coords.reshape(0, 2)
+    if coords.ndim != 2 or coords.shape[1] != 2 or not np.isfinite(coords).all():
+        raise SolverInputError("Points must be (latitude, longitude) pairs in degrees.")
+    return coords
 
 
 class _Stop:
