@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CarrierKind(models.TextChoices):
@@ -35,7 +36,7 @@ class ScanKind(models.TextChoices):
     IN = "in", _("In (arrived at the site)")
     DELIVERED = "delivered", _("Delivered")
     SIGNED_FOR = "signed_for", _("Signed for")
-    RETURNED = "returned", _("Returned")
+    RETURNED = "returned", pgettext_lazy("parcel", "Returned")
 
 
 class ShipmentStatus(models.TextChoices):
@@ -44,7 +45,7 @@ class ShipmentStatus(models.TextChoices):
     AT_SITE = "at_site", _("At a site")
     DELIVERED = "delivered", _("Delivered")
     SIGNED_FOR = "signed_for", _("Signed for")
-    RETURNED = "returned", _("Returned")
+    RETURNED = "returned", pgettext_lazy("parcel", "Returned")
 
 
 # The state machine: status → statuses it may move to. Forward skips are allowed (a missed scan must not

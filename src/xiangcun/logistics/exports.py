@@ -21,7 +21,7 @@ def ledger_columns() -> list[Col]:
         Col(_("Station code"), TEXT, 18),
         Col(_("Station"), PLAIN, 18),
         Col(_("Township"), PLAIN, 10),
-        Col(_("Township center"), PLAIN, 18),
+        Col(_("Township delivery center"), PLAIN, 18),
         Col(_("Destination outside the county"), PLAIN, 18),
         Col(_("Weight (kg)"), PLAIN, 10),
         Col(_("Declared value (yuan)"), MONEY),

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from xiangcun.accounts.permissions import has_capability
 from xiangcun.core.errors import ApplicationError, PermissionDenied
@@ -44,12 +44,16 @@ class LedgerFilterForm(forms.Form):
         label=gettext_lazy("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     day_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     day_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    center = _CodeChoice(label=gettext_lazy("Township center"), queryset=None, required=False)
+    center = _CodeChoice(label=gettext_lazy("Township delivery center"), queryset=None, required=False)
     carrier = forms.ModelChoiceField(label=gettext_lazy("Carrier"), queryset=None, required=False)
     station = _CodeChoice(label=gettext_lazy("Station"), queryset=None, required=False)
     direction = forms.ChoiceField(
@@ -166,7 +170,7 @@ def ledger_export(request):
 
 
 class AgingFilterForm(forms.Form):
-    center = _CodeChoice(label=gettext_lazy("Township center"), queryset=None, required=False)
+    center = _CodeChoice(label=gettext_lazy("Township delivery center"), queryset=None, required=False)
     carrier = forms.ModelChoiceField(label=gettext_lazy("Carrier"), queryset=None, required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Only past the 7-day limit"), required=False)
 
@@ -328,10 +332,14 @@ def scan(request):
 
 class PeriodForm(forms.Form):
     day_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     day_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean(self):
@@ -399,7 +407,7 @@ class CarrierForm(forms.Form):
 
 class PresenceForm(forms.Form):
     carrier = forms.ModelChoiceField(label=gettext_lazy("Carrier"), queryset=None)
-    facility = _CodeChoice(label=gettext_lazy("Township center"), queryset=None)
+    facility = _CodeChoice(label=gettext_lazy("Township delivery center"), queryset=None)
     since = forms.DateField(label=gettext_lazy("Since"), widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(
         label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -129,7 +129,7 @@ def test_the_excel_export_has_every_filtered_parcel(w, parcels):
         "Station code": "130425100201-01",
         "Station": "甲1村服务站",
         "Township": "甲镇",
-        "Township center": "甲镇配送中心",
+        "Township delivery center": "甲镇配送中心",
         "Destination outside the county": None,
         "Weight (kg)": 1.5,
         "Declared value (yuan)": 0,
