@@ -30,13 +30,15 @@ lint: install
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=xiangcun.config.settings.test $(BIN)/xiangcun makemigrations --check --dry-run
 
+# --ds: the test settings, whatever DJANGO_SETTINGS_MODULE says (exported above for the other targets;
+# pytest-django would prefer it to pyproject's setting and run the tests with slow password hashing).
 # --dist loadfile: each test module on one worker, so a module-scoped fixture (the demo loads) is set up
 # once (pytest-xdist 3.8's loadgroup no longer groups under pytest 9: its group suffix is ignored).
 test: install lint migrations-check
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest --ds=xiangcun.config.settings.test -n 2 --dist loadfile
 
 test-fast: install
-	$(BIN)/python -m pytest -x -q -m "not browser"
+	$(BIN)/python -m pytest --ds=xiangcun.config.settings.test -x -q -m "not browser"
 
 bench: install
 	@DJANGO_SETTINGS_MODULE=xiangcun.config.settings.bench $(BIN)/python bench/run.py
