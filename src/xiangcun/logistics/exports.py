@@ -1,12 +1,12 @@
 """The delivery ledger (物流配送记录台账) as Excel: one row per parcel of the filtered, scoped list, in the
-layout of the reports' exports (`reporting.exports`: title row, header row, typed cells; waybill numbers
+layout every export shares (`core.sheets`: title row, header row, typed cells; waybill numbers
 and codes are text so Excel keeps their digits)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangcun.core.excel import ExportFile
-from xiangcun.reporting.exports import MOMENT, MONEY, PLAIN, TEXT, Col, _filename, _workbook, _yes_no
+from xiangcun.core.sheets import MOMENT, MONEY, PLAIN, TEXT, Col, export_filename, table_workbook, yes_no
 from xiangcun.reporting.rollups import TZ
 
 from .choices import Direction, ShipmentStatus
@@ -45,8 +45,8 @@ def _on_time(p, now) -> str:
     if p.direction != Direction.DOWNSTREAM or p.due_at is None or p.status == ShipmentStatus.RETURNED:
         return ""
     if p.arrived_at is not None:
-        return _yes_no(p.arrived_at <= p.due_at)
-    return _yes_no(False) if p.due_at < now else ""
+        return yes_no(p.arrived_at <= p.due_at)
+    return yes_no(False) if p.due_at < now else ""
 
 
 def ledger_workbook(*, shipments, county_code: str, label: str) -> ExportFile:
@@ -67,7 +67,7 @@ def ledger_workbook(*, shipments, county_code: str, label: str) -> ExportFile:
             p.weight_kg,
             p.declared_value,
             p.cost,
-            _yes_no(p.cold_chain),
+            yes_no(p.cold_chain),
             str(ShipmentStatus(p.status).label),
             _local(p.sent_at),
             _local(p.due_at),
@@ -84,7 +84,7 @@ def ledger_workbook(*, shipments, county_code: str, label: str) -> ExportFile:
         "label": label,
         "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
     }
-    content = _workbook(
+    content = table_workbook(
         title=title,
         sheet_name=table,
         columns=ledger_columns(),
@@ -99,6 +99,6 @@ def ledger_workbook(*, shipments, county_code: str, label: str) -> ExportFile:
     stamp = timezone.localtime(now).strftime("%Y%m%d")
     return ExportFile(
         content=content,
-        filename=_filename(county_code, str(table), label, stamp),
-        ascii_filename=_filename(county_code, "delivery-ledger", stamp),
+        filename=export_filename(county_code, str(table), label, stamp),
+        ascii_filename=export_filename(county_code, "delivery-ledger", stamp),
     )

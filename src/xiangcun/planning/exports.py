@@ -2,14 +2,11 @@
 planned center next to the nearest built center; siting: the village's station, the nearest station
 and whether it is covered). Row 1 is a title, row 2 the headers, codes are text cells."""
 
-from io import BytesIO
-
-import openpyxl
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
 from xiangcun.core.excel import XLSX_CONTENT_TYPE, ExportFile
+from xiangcun.core.sheets import PLAIN, TEXT, Col, export_filename, table_workbook
 
 from . import selectors
 from .choices import PlanKind
@@ -84,27 +81,29 @@ def plan_rows(plan) -> tuple[list[str], list[list], set[int]]:
     return headers, rows, {0, 6}
 
 
+WIDTHS = (16, 14, 10, 18, 14, 14, 18, 14, 14)
+
+
 def plan_workbook(plan) -> ExportFile:
     headers, rows, code_columns = plan_rows(plan)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _("Plan")[:31]
-    sheet.append([f"{plan.county.name} · {plan.name} · {plan.get_kind_display()}"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-        for i in code_columns:
-            sheet.cell(row=sheet.max_row, column=i + 1).number_format = "@"
-    for column, width in zip("ABCDEFGHI", (16, 14, 10, 18, 14, 14, 18, 14, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    workbook.save(buffer)
+    columns = [
+        Col(header, TEXT if i in code_columns else PLAIN, width)
+        for i, (header, width) in enumerate(zip(headers, WIDTHS, strict=True))
+    ]
+    content = table_workbook(
+        title=f"{plan.county.name} · {plan.name} · {plan.get_kind_display()}",
+        sheet_name=_("Plan"),
+        columns=columns,
+        rows=rows,
+        properties={
+            "xiangcun.plan": plan.pk,
+            "xiangcun.county": plan.county.code,
+            "xiangcun.kind": plan.kind,
+        },
+    )
     day = timezone.localdate().strftime("%Y%m%d")
     return ExportFile(
-        content=buffer.getvalue(),
-        filename=f"{plan.county.name}-{plan.name}-{day}.xlsx".replace("/", "-"),
-        ascii_filename=f"{plan.county.code}-plan-{plan.pk}-{day}.xlsx",
+        content=content,
+        filename=export_filename(plan.county.name, plan.name, day),
+        ascii_filename=export_filename(plan.county.code, "plan", str(plan.pk), day),
     )

@@ -12,22 +12,26 @@ are numbers (amounts with two decimals). Workbook properties carry the table, co
   the station up through the scoped selector).
 """
 
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 
-import openpyxl
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from xiangcun.core.excel import XLSX_CONTENT_TYPE, ExportFile
+from xiangcun.core.sheets import (
+    INT,
+    MOMENT,
+    MONEY,
+    PLAIN,
+    RATE,
+    TEXT,
+    Col,
+    export_filename,
+    table_workbook,
+    yes_no,
+)
 from xiangcun.stations.choices import Marketplace, PaymentMethod, ServiceKind, TxSource, TxStatus
 from xiangcun.stations.selectors import month_bounds, station_ledger
 
@@ -35,76 +39,6 @@ from .rollups import TZ
 from .selectors import KINDS, station_month_rows
 
 __all__ = ["XLSX_CONTENT_TYPE", "station_ledger_workbook", "station_table_workbook"]
-
-TITLE_ROW, HEADER_ROW = 1, 2
-TEXT, INT, MONEY, RATE, MOMENT, PLAIN = "text", "int", "money", "rate", "moment", "plain"
-FORMATS = {TEXT: "@", INT: "0", MONEY: "#,##0.00", RATE: "0.0", MOMENT: "yyyy-mm-dd hh:mm:ss"}
-WIDTHS = {TEXT: 16, INT: 10, MONEY: 14, RATE: 10, MOMENT: 19, PLAIN: 14}
-
-
-@dataclass(frozen=True)
-class Col:
-    header: str
-    kind: str = PLAIN
-    width: int | None = None
-
-
-def _cell(sheet, value, kind: str) -> WriteOnlyCell:
-    if value is None or value == "":
-        cell = WriteOnlyCell(sheet)
-    elif isinstance(value, str) or kind == TEXT:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-        cell.data_type = "s"  # never a formula, never a number
-    else:
-        cell = WriteOnlyCell(sheet, value=value)
-    if kind in FORMATS:
-        cell.number_format = FORMATS[kind]
-    return cell
-
-
-def _workbook(*, title: str, sheet_name: str, columns: list[Col], rows, properties: dict) -> bytes:
-    """An .xlsx of one sheet, streamed (openpyxl's write-only mode: a year's table has ~80,000 cells)."""
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31])
-    for j, col in enumerate(columns, start=1):
-        letter = get_column_letter(j)
-        sheet.column_dimensions[letter].width = col.width or WIDTHS[col.kind]
-        if col.kind == TEXT:
-            # Cells typed later into this column are text too, so new codes keep their digits.
-            sheet.column_dimensions[letter].number_format = "@"
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=13)
-    sheet.append([heading])
-    bold = Font(bold=True)
-    header_cells = []
-    for col in columns:
-        cell = WriteOnlyCell(sheet, value=col.header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    n = 0
-    for values in rows:
-        sheet.append([_cell(sheet, value, col.kind) for col, value in zip(columns, values, strict=True)])
-        n += 1
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{HEADER_ROW + n}"
-    workbook.properties.title = title
-    workbook.properties.creator = "Xiangcun"
-    for name, value in properties.items():
-        workbook.custom_doc_props.append(StringProperty(name=name, value=str(value)))
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _yes_no(value) -> str:
-    if value is None:
-        return ""
-    return _("Yes") if value else _("No")
-
-
-def _filename(*parts: str) -> str:
-    return re.sub(r'[\\/:*?"<>|]', "", "-".join(p for p in parts if p)) + ".xlsx"
 
 
 def _period_label(year: int, month: int | None) -> str:
@@ -145,7 +79,7 @@ def station_table_workbook(*, user, county, year: int, township=None) -> ExportF
     """The county's (the user's scope's) monthly station table of `year` as .xlsx, from the rollups."""
     rows = []
     for month, r in station_month_rows(user=user, county=county, year=year, township=township):
-        values = [r.code, r.name, r.township_code, r.township_name, f"{month:%Y-%m}", _yes_no(bool(r.months))]
+        values = [r.code, r.name, r.township_code, r.township_name, f"{month:%Y-%m}", yes_no(bool(r.months))]
         for kind in KINDS:
             values += [r.total.counts[kind], r.total.amounts[kind]]
         values += [
@@ -154,9 +88,9 @@ def station_table_workbook(*, user, county, year: int, township=None) -> ExportF
             _hours(r.online.online_seconds),
             _hours(r.online.opening_seconds),
             r.online_rate,
-            _yes_no(r.targets.orders),
-            _yes_no(r.targets.amount),
-            _yes_no(r.targets.online),
+            yes_no(r.targets.orders),
+            yes_no(r.targets.amount),
+            yes_no(r.targets.online),
         ]
         rows.append(values)
     label = _("Monthly station table")
@@ -168,7 +102,7 @@ def station_table_workbook(*, user, county, year: int, township=None) -> ExportF
         "year": year,
         "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
     }
-    content = _workbook(
+    content = table_workbook(
         title=title,
         sheet_name=f"{label} {year}",
         columns=station_table_columns(),
@@ -183,8 +117,8 @@ def station_table_workbook(*, user, county, year: int, township=None) -> ExportF
     parts = [county.code, township.code if township is not None else "", "station-months", str(year)]
     return ExportFile(
         content=content,
-        filename=_filename(scope, str(label), str(year)),
-        ascii_filename=_filename(*parts),
+        filename=export_filename(scope, str(label), str(year)),
+        ascii_filename=export_filename(*parts),
     )
 
 
@@ -240,7 +174,7 @@ def station_ledger_workbook(*, user, station, year: int, month: int | None = Non
             tx.fee,
             tx.villager_name,
             tx.villager_phone,
-            _yes_no(True) if tx.household_id else "",
+            yes_no(True) if tx.household_id else "",
             tx.description,
             _label(Marketplace, tx.marketplace),
             tx.order_no,
@@ -262,7 +196,7 @@ def station_ledger_workbook(*, user, station, year: int, month: int | None = Non
         "period": period,
         "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
     }
-    content = _workbook(
+    content = table_workbook(
         title=title,
         sheet_name=f"{label} {period}",
         columns=station_ledger_columns(),
@@ -277,6 +211,6 @@ def station_ledger_workbook(*, user, station, year: int, month: int | None = Non
     )
     return ExportFile(
         content=content,
-        filename=_filename(station.name, station.code, str(label), period),
-        ascii_filename=_filename(station.county.code, station.code, "ledger", period),
+        filename=export_filename(station.name, station.code, str(label), period),
+        ascii_filename=export_filename(station.county.code, station.code, "ledger", period),
     )
