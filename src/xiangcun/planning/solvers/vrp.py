@@ -28,14 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
+from xiangcun.core.geo import EARTH_RADIUS_M  # mean Earth radius (IUGG), metres; Django-free
 from xiangcun.planning.solvers import SolveResult, SolverInputError
 
 MAX_VALUE = 1 << 44
 """The largest distance, duration or time PyVRP accepts (`pyvrp.constants.MAX_VALUE`): its penalties
 multiply these values, so larger ones could overflow."""
-
-EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius (IUGG), metres: the great-circle distance of `road_distance_matrix`."""
 
 
 @dataclass(frozen=True, eq=False)

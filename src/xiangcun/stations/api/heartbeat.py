@@ -116,11 +116,6 @@ def terminal_stations(tokens) -> dict[str, TerminalStation]:
     return {by_hash[row[0]]: TerminalStation(row[1:]) for row in rows}
 
 
-def terminal_station(token: str) -> TerminalStation | None:
-    """The station of the active terminal holding `token`, or None (see `terminal_stations`)."""
-    return terminal_stations([token]).get(token)
-
-
 def _json(status: int, payload: dict, headers: dict | None = None) -> HttpResponse:
     response = HttpResponse(
         json.dumps(payload, ensure_ascii=False).encode(), content_type=JSON, status=status
