@@ -139,6 +139,7 @@ def ledger(request):
         "query": request.GET.urlencode(),
         "now": timezone.now(),
         "can_scan": has_capability(user, "logistics.scan"),
+        "can_book": has_capability(user, "logistics.record_shipment"),
     }
     return render(request, "logistics/ledger.html", context, status=400 if filters.errors else 200)
 

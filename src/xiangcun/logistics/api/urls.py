@@ -2,6 +2,7 @@
 
 from xiangcun.stations.api.urls import documented
 
+from .imports import LogisticsImportView
 from .views import (
     BenchmarkViewSet,
     CarrierViewSet,
@@ -15,6 +16,7 @@ from .views import (
 urlpatterns = [
     *documented("logistics/scans", ScanView, "logistics-scans"),
     *documented("logistics/performance", PerformanceView, "logistics-performance"),
+    *documented("logistics/import/<slug:table>", LogisticsImportView, "logistics-import"),
 ]
 
 
