@@ -223,20 +223,29 @@ def read_sheet(upload) -> Sheet:
     return sheet
 
 
-def sheet_dataset(resource: RegisterResource, sheet: Sheet) -> tablib.Dataset:
-    """The data rows keyed by column key; sets `resource.excel_rows` and `resource.file_headers`."""
-    aliases = resource.header_aliases()
-    found = None
-    for index, (_number, values) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+@dataclass(frozen=True)
+class Header:
+    """Where a sheet's header row is (`index` into `Sheet.rows`), the position of each recognised
+    column (key → position) and its header as written in the file (key → text)."""
+
+    index: int
+    positions: dict[str, int]
+    texts: dict[str, str]
+
+
+def find_header(rows: list[tuple[int, tuple]], aliases: dict[str, str], is_header) -> Header | None:
+    """The first of the first rows whose recognised column keys satisfy `is_header(keys)`, else None.
+    `aliases` maps normalised header text to column keys; a column recognised twice is an ExcelError."""
+    for index, (_number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         keys = [aliases.get(normal(v)) if isinstance(v, str) else None for v in values]
-        if resource.key in keys:
-            found = index, keys, values
-            break
-    required = [c for c in resource.columns() if c.required]
-    if found is None:
-        _missing_columns(resource, required)
-    index, keys, values = found
+        if is_header(keys):
+            return _header(index, keys, values)
+    return None
+
+
+def _header(index: int, keys: list, values: tuple) -> Header:
     positions: dict[str, int] = {}
+    texts: dict[str, str] = {}
     for position, key in enumerate(keys):
         if key is None:
             continue
@@ -246,19 +255,38 @@ def sheet_dataset(resource: RegisterResource, sheet: Sheet) -> tablib.Dataset:
                 code="duplicate_columns",
             )
         positions[key] = position
-        resource.file_headers[key] = str(values[position]).strip()
-    _missing_columns(resource, [c for c in required if c.key not in positions])
-    dataset = tablib.Dataset(headers=list(positions))
-    for number, values in sheet.rows[index + 1 :]:
-        cells = [values[p] if p < len(values) else None for p in positions.values()]
+        texts[key] = str(values[position]).strip()
+    return Header(index, positions, texts)
+
+
+def data_rows(rows: list[tuple[int, tuple]], header: Header):
+    """(Excel row number, cells of the recognised columns in `header.positions` order) below the
+    header; rows whose recognised cells are all blank are skipped; more than MAX_ROWS is an ExcelError."""
+    count = 0
+    for number, values in rows[header.index + 1 :]:
+        cells = [values[p] if p < len(values) else None for p in header.positions.values()]
         if all(blank(v) for v in cells):
             continue  # only unrecognised columns are filled in: not a record
-        if len(dataset) == MAX_ROWS:
+        if count == MAX_ROWS:
             raise ExcelError(
                 _("The file has more than %(max)s rows; import at most %(max)s rows at a time.")
                 % {"max": MAX_ROWS},
                 code="too_many_rows",
             )
+        count += 1
+        yield number, cells
+
+
+def sheet_dataset(resource: RegisterResource, sheet: Sheet) -> tablib.Dataset:
+    """The data rows keyed by column key; sets `resource.excel_rows` and `resource.file_headers`."""
+    required = [c for c in resource.columns() if c.required]
+    header = find_header(sheet.rows, resource.header_aliases(), lambda keys: resource.key in keys)
+    if header is None:
+        _missing_columns(resource, required)
+    resource.file_headers.update(header.texts)
+    _missing_columns(resource, [c for c in required if c.key not in header.positions])
+    dataset = tablib.Dataset(headers=list(header.positions))
+    for number, cells in data_rows(sheet.rows, header):
         dataset.append(cells)
         resource.excel_rows.append(number)
     if not len(dataset):

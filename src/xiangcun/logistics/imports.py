@@ -13,7 +13,6 @@ savepoint of its own, so one bad row cannot hide the errors of the next; if any 
 transaction is rolled back and every error is reported as `{"row", "column", "message"}`.
 """
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from xiangcun.accounts.permissions import has_capability
 from xiangcun.core.errors import ApplicationError, PermissionDenied, validation_error_fields
-from xiangcun.core.excel import HEADER_SEARCH_ROWS, MAX_ROWS, ExcelError, ImportInvalid, read_sheet
+from xiangcun.core.excel import ExcelError, ImportInvalid, data_rows, find_header, read_sheet
 from xiangcun.core.excel_columns import blank, label_of, normal
 from xiangcun.core.sheets import MOMENT, MONEY, PLAIN, TEXT, Col, export_filename, table_workbook
 from xiangcun.network.selectors import station_list
@@ -239,7 +238,7 @@ def _record_benchmark(actor, county, values):
 # Headers are those of the delivery ledger's export (logistics.exports), so its file reads back.
 SHIPMENTS = Table(
     name="shipments",
-    label=gettext_lazy("Parcels"),
+    label=gettext_lazy("Parcels (waybills)"),
     capability="logistics.record_shipment",
     record=_record_shipment,
     fields=(
@@ -383,46 +382,19 @@ def _error(row: int, column: str, message) -> dict:
 
 def _rows(table: Table, sheet_rows) -> tuple[dict[str, str], list[tuple[int, dict]]]:
     """(column key → header as in the file, [(Excel row, {key: cell})]) below the header row."""
-    aliases = table.aliases()
-    required = [f for f in table.fields if f.required]
-    found = None
-    for index, (_number, values) in enumerate(sheet_rows[:HEADER_SEARCH_ROWS]):
-        keys = [aliases.get(normal(v)) if isinstance(v, str) else None for v in values]
-        if sum(1 for f in required if f.key in keys) == len(required):
-            found = index, keys, values
-            break
-    if found is None:
-        names = [str(capfirst(f.label)) for f in required]
+    required = {f.key for f in table.fields if f.required}
+    header = find_header(sheet_rows, table.aliases(), lambda keys: required <= set(keys))
+    if header is None:
+        names = [str(capfirst(f.label)) for f in table.fields if f.required]
         raise ExcelError(
             _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(names)},
             code="missing_columns",
             fields={"columns": names},
         )
-    index, keys, values = found
-    positions: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    for position, key in enumerate(keys):
-        if key is None:
-            continue
-        if key in positions:
-            raise ExcelError(
-                _("The column “%(column)s” appears twice.") % {"column": values[position]},
-                code="duplicate_columns",
-            )
-        positions[key] = position
-        headers[key] = re.sub(r"\s+", " ", str(values[position])).strip()
-    rows = []
-    for number, cells in sheet_rows[index + 1 :]:
-        picked = {key: (cells[p] if p < len(cells) else None) for key, p in positions.items()}
-        if all(blank(v) for v in picked.values()):
-            continue
-        if len(rows) == MAX_ROWS:
-            raise ExcelError(
-                _("The file has more than %(max)s rows; import at most %(max)s rows at a time.")
-                % {"max": MAX_ROWS},
-                code="too_many_rows",
-            )
-        rows.append((number, picked))
+    rows = [
+        (number, dict(zip(header.positions, cells, strict=True)))
+        for number, cells in data_rows(sheet_rows, header)
+    ]
     if not rows:
         raise ExcelError(_("The file has no rows to import."), code="empty_file")
-    return headers, rows
+    return header.texts, rows

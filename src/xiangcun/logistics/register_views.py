@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xiangcun.accounts.permissions import has_capability
 from xiangcun.core.errors import ApplicationError, PermissionDenied
 from xiangcun.core.excel import MAX_ROWS, XLSX_CONTENT_TYPE, ExportFile, ImportInvalid
+from xiangcun.core.excel_views import ImportForm
 from xiangcun.core.pages import add_service_error
 from xiangcun.core.sheets import Col, export_filename, table_workbook
-from xiangcun.regions.models import County
 from xiangcun.stations.selectors import TZ
 
 from . import imports, selectors, services
@@ -40,20 +40,11 @@ def _download(content: bytes, filename: str, ascii_filename: str) -> HttpRespons
     return response
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Excel file (.xlsx)"))
-    county = forms.ModelChoiceField(
-        queryset=County.objects.all(),
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("County"),
-        help_text=gettext_lazy("Superusers: the county the rows belong to."),
-    )
-
+class UploadForm(ImportForm):
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not user.is_superuser:
-            del self.fields["county"]
+        super().__init__(*args, user=user, **kwargs)
+        if "county" in self.fields:
+            self.fields["county"].help_text = gettext_lazy("Superusers: the county the rows belong to.")
 
 
 RETURN_TO = {
