@@ -30,7 +30,11 @@ import time
 from datetime import date
 
 COUNTY = "130425"
-SECONDS = float(os.environ.get("XIANGCUN_BENCH_ROUTES_SECONDS", "1.5"))
+SECONDS = (
+    float(os.environ["XIANGCUN_BENCH_ROUTES_SECONDS"])
+    if os.environ.get("XIANGCUN_BENCH_ROUTES_SECONDS")
+    else None
+)
 COMPARE = os.environ.get("XIANGCUN_BENCH_ROUTES_COMPARE") == "1"
 MONTH = (date(2018, 11, 1), date(2018, 12, 1))
 
@@ -115,7 +119,7 @@ def main() -> int:
             print(
                 f"{center.code} {center.name}: {plan.result['stops']} stops, {plan.result['parcels']} parcels, "
                 f"{plan.result['kg']} kg, {plan.result['vehicles_used']} vehicles, {plan.objective:.1f} km; "
-                f"solver {plan.seconds:.2f} s, service {elapsed:.2f} s",
+                f"limit {plan.time_limit_s:g} s, solver {plan.seconds:.2f} s, service {elapsed:.2f} s",
                 file=sys.stderr,
             )
         if COMPARE:
@@ -125,21 +129,21 @@ def main() -> int:
                     center=center,
                     service_date=day,
                     use_schedule=False,
-                    time_limit=min(60.0, 10 * SECONDS),
+                    time_limit=min(60.0, 10 * plan.time_limit_s),
                     max_stall=None,
                 )
                 gap = (
                     100 * (plan.objective - longer.objective) / longer.objective if longer.objective else 0.0
                 )
                 print(
-                    f"{center.code}: {plan.objective:.3f} km vs {longer.objective:.3f} km at "
-                    f"{min(60.0, 10 * SECONDS):g} s: gap {gap:.2f} %",
+                    f"{center.code}: {plan.objective:.3f} km at {plan.time_limit_s:g} s vs {longer.objective:.3f} km "
+                    f"at {longer.time_limit_s:g} s: gap {gap:.2f} %",
                     file=sys.stderr,
                 )
         transaction.set_rollback(True)
     print(
         f"routes of {day} ({day:%A}, {departures} parcels left the centers that day) for {len(centers)} "
-        f"centers: {total:.2f} s in total at ≤ {SECONDS:g} s per center",
+        f"centers: {total:.2f} s in total",
         file=sys.stderr,
     )
     print(json.dumps({"name": "demo_routes_s", "value": round(total, 3), "unit": "s"}))

@@ -51,7 +51,11 @@ DEFAULT_SERVICE_MIN = "5"
 DEFAULT_SERVICE_PER_PARCEL_MIN = "0.5"
 DEFAULT_SHIFT_START = "08:00"
 DEFAULT_SHIFT_END = "18:00"
-DEFAULT_ROUTE_TIME_LIMIT_S = 2.0
+# Without a time limit given, a route plan searches 0.02 s per stop, at least 0.5 s and at most 5 s: on
+# the demo county's busiest day (31-150 stops per center) that is within 0.1 % of a 10x longer search
+# (docs/planning.md, "Time limits"), and the five centers take under 8 s together.
+ROUTE_SECONDS_PER_STOP = 0.02
+ROUTE_TIME_LIMIT_RANGE_S = (0.5, 5.0)
 # Iterations of PyVRP's search without improvement after which a route plan stops before its time
 # limit: one township's stations converge in far fewer, and stopping on iterations (not on the clock)
 # makes a plan reproducible from its seed on any machine as long as the time limit is not reached.

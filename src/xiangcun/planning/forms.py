@@ -15,7 +15,6 @@ from .choices import (
     DEFAULT_HISTORY_WEEKS,
     DEFAULT_MIN_STATIONS,
     DEFAULT_PARCELS_PER_VISIT,
-    DEFAULT_ROUTE_TIME_LIMIT_S,
     DEFAULT_SERVICE_MIN,
     DEFAULT_SERVICE_PER_PARCEL_MIN,
     DEFAULT_SHIFT_END,
@@ -209,9 +208,10 @@ class RoutePlanForm(CenterChoiceMixin, forms.Form):
     distance_matrix = PlanFormBase.base_fields["distance_matrix"]
     time_limit = forms.FloatField(
         label=_("Time limit (s)"),
-        initial=DEFAULT_ROUTE_TIME_LIMIT_S,
+        required=False,
         min_value=0.1,
         max_value=MAX_TIME_LIMIT_S,
+        help_text=_("Leave empty: 0.02 s per stop, from 0.5 to 5 s."),
     )
     seed = PlanFormBase.base_fields["seed"]
     name = PlanFormBase.base_fields["name"]

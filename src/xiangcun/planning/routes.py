@@ -30,6 +30,7 @@ from xiangcun.logistics.models import Leg, Shipment
 from xiangcun.network.choices import FacilityKind, SiteStatus
 from xiangcun.network.models import Facility, Station
 
+from .choices import ROUTE_SECONDS_PER_STOP, ROUTE_TIME_LIMIT_RANGE_S
 from .solvers.vrp import VrpInstance
 
 MINUTES_PER_DAY = 24 * 60
@@ -298,6 +299,13 @@ def routes_result(instance: VrpInstance, solution: dict, stops: list[dict]) -> l
             }
         )
     return out
+
+
+def default_time_limit(stops: int) -> float:
+    """The solver's time limit for a day of `stops` stops when none is given (see
+    `choices.ROUTE_SECONDS_PER_STOP`)."""
+    low, high = ROUTE_TIME_LIMIT_RANGE_S
+    return round(min(high, max(low, ROUTE_SECONDS_PER_STOP * stops)), 2)
 
 
 def total_km(routes: list[dict]) -> float:

@@ -30,7 +30,6 @@ from ..choices import (
     DEFAULT_HISTORY_WEEKS,
     DEFAULT_PARCELS_PER_VISIT,
     DEFAULT_ROUTE_MAX_STALL,
-    DEFAULT_ROUTE_TIME_LIMIT_S,
     DEFAULT_SERVICE_MIN,
     DEFAULT_SERVICE_PER_PARCEL_MIN,
     DEFAULT_SHIFT_END,
@@ -345,36 +344,38 @@ def route_plan_create(
     use_schedule: bool = True,
     detour_factor=None,
     distance_matrix: DistanceMatrix | None = None,
-    time_limit=DEFAULT_ROUTE_TIME_LIMIT_S,
+    time_limit=None,
     max_stall=DEFAULT_ROUTE_MAX_STALL,
     seed=1,
     name: str = "",
 ) -> Plan:
     """Plan the delivery routes of township center `center` on `service_date` and save a `routes` plan.
 
-    Demand (`routes.day_demand`): with `basis` "waiting" the parcels at the center when the shift
-    starts; with a visit schedule of the center (its newest, when `use_schedule`) only the stations
-    scheduled that weekday, plus any other station whose earliest-due parcel would pass the 7-day
-    limit before the end of its next scheduled visit day (marked urgent); stations left for a later
-    day are listed in the inputs. With `basis` "departed": the parcels whose center → station leg left
-    that day, every station (the schedule does not apply to what was already carried).
+        Demand (`routes.day_demand`): with `basis` "waiting" the parcels at the center when the shift
+        starts; with a visit schedule of the center (its newest, when `use_schedule`) only the stations
+        scheduled that weekday, plus any other station whose earliest-due parcel would pass the 7-day
+        limit before the end of its next scheduled visit day (marked urgent); stations left for a later
+        day are listed in the inputs. With `basis` "departed": the parcels whose center → station leg left
+        that day, every station (the schedule does not apply to what was already carried).
 
-    Vehicles: `vehicles` alike (None: as many as needed) of capacity `capacity_kg` (default 500) or
-    `capacity_parcels` (one or the other); leave and return to the center within the shift
-    (`shift_start`–`shift_end`, default 08:00–18:00) at `speed_kmh` (default 30). A stop takes
-    `service_min` + `service_per_parcel_min` × parcels minutes (default 5 + 0.5), must *start* within
-    the station's opening hours and end by its closing time (a station without hours: the whole
-    shift). Distances: great-circle × `detour_factor` (default 1.3) or `distance_matrix` (village codes
-    of the stations, the township code of the center). Solver: PyVRP within `time_limit` seconds,
-    stopping earlier after `max_stall` iterations without improvement; objective: total km.
+        Vehicles: `vehicles` alike (None: as many as needed) of capacity `capacity_kg` (default 500) or
+        `capacity_parcels` (one or the other); leave and return to the center within the shift
+        (`shift_start`–`shift_end`, default 08:00–18:00) at `speed_kmh` (default 30). A stop takes
+        `service_min` + `service_per_parcel_min` × parcels minutes (default 5 + 0.5), must *start* within
+        the station's opening hours and end by its closing time (a station without hours: the whole
+        shift). Distances: great-circle × `detour_factor` (default 1.3) or `distance_matrix` (village codes
+        of the stations, the township code of the center). Solver: PyVRP within `time_limit` seconds,
+        stopping earlier after `max_stall` iterations without improvement (`time_limit` None: 0.02 s per
+    stop, 0.5–5 s, `routes.default_time_limit`); objective: total km.
 
-    Refused with field errors, nothing saved: no parcels that day, a station without coordinates, a
-    stop heavier than a vehicle, a station that cannot be reached within its hours, a fleet too small
-    (or no feasible routes found in the time limit).
+        Refused with field errors, nothing saved: no parcels that day, a station without coordinates, a
+        stop heavier than a vehicle, a station that cannot be reached within its hours, a fleet too small
+        (or no feasible routes found in the time limit).
     """
     center = _center(actor, center)
     county = center.county
-    time_limit, seed, name = _common(time_limit=time_limit, seed=seed, name=name)
+    given_limit = time_limit
+    time_limit, seed, name = _common(time_limit=1 if time_limit is None else time_limit, seed=seed, name=name)
     service_date = _day(service_date, "service_date")
     shift = _shift(shift_start, shift_end)
     if basis not in DemandBasis.values:
@@ -544,6 +545,8 @@ def route_plan_create(
             raise _invalid("center", _("The center has no township, so the matrix cannot place it."))
         codes = [depot["township"]] + [s["village"] for s in stops]
         dist = distances.from_matrix(matrix.entries, codes, codes)
+    if given_limit is None:
+        time_limit = routes.default_time_limit(len(stops))
     try:
         instance = routes.build_instance(
             stops=stops,

@@ -70,7 +70,14 @@ def test_drivers_sheet_and_excel(routes_plan, rw, auditor):
     html = response.content.decode()
     assert "@page" not in html  # the print CSS is in the stylesheet
     assert "routes.css" in html and 'id="sheet-vehicle-1"' in html and 'id="sheet-vehicle-2"' in html
-    for text in ("SF1234567890", "甲2村服务站", "13800000000", "甲2村服务站地址", "Signature", "Planned arrival"):
+    for text in (
+        "SF1234567890",
+        "甲2村服务站",
+        "13800000000",
+        "甲2村服务站地址",
+        "Signature",
+        "Planned arrival",
+    ):
         assert text in html
     response = client.get(f"/planning/{routes_plan.pk}/export.xlsx")
     assert response.status_code == 200

@@ -48,7 +48,7 @@ def test_one_vehicle_tour_is_the_brute_force_optimum(rw, bureau):
         rw.center,
         DAY,
     )
-    assert plan.detour_factor is not None and plan.time_limit_s == 2.0 and plan.seed == 3
+    assert plan.detour_factor is not None and plan.time_limit_s == 0.5 and plan.seed == 3
     (route,) = plan.result["routes"]
     assert route["distance_m"] == optimum and route["km"] == plan.objective
     assert sorted(s["station"] for s in route["stops"]) == sorted(
