@@ -140,8 +140,16 @@ def driver_sheet(plan, *, user) -> list[dict]:
         for number, stop in enumerate(route["stops"], start=1):
             contact = contacts.get(stop["station_id"], {})
             opens, closes = windows.get(stop["station"], ("", ""))
-            stops.append({**stop, **contact, "number": number, "window": f"{opens}–{closes}"})
-        vehicles.append({**route, "stops": stops})
+            stops.append(
+                {
+                    **stop,
+                    **contact,
+                    "number": number,
+                    "window": f"{opens}–{closes}",
+                    "leg_km": round(stop["distance_m"] / 1000, 1),
+                }
+            )
+        vehicles.append({**route, "stops": stops, "return_km": round(route["return_m"] / 1000, 1)})
     return vehicles
 
 
