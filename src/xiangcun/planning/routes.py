@@ -173,7 +173,8 @@ def day_demand(*, center: Facility, day: date, shift_start: int, basis: str) -> 
     else:
         leg1_in = Leg.objects.filter(shipment_id=OuterRef("shipment_id"), sequence=1).values("arrived_at")[:1]
         legs = (
-            legs.filter(Q(departed_at__isnull=True) | Q(departed_at__gte=start))
+            legs.filter(shipment__booked_at__lte=start)  # exact, and keeps a year's ledger out of the scan
+            .filter(Q(departed_at__isnull=True) | Q(departed_at__gte=start))
             .filter(Q(shipment__returned_at__isnull=True) | Q(shipment__returned_at__gt=start))
             .filter(Q(shipment__arrived_at__isnull=True) | Q(shipment__arrived_at__gt=start))
             .annotate(center_in=Subquery(leg1_in))
@@ -295,7 +296,7 @@ def routes_result(instance: VrpInstance, solution: dict, stops: list[dict]) -> l
                 "return_m": back_m,
                 "km": round(metres / 1000, 3),
                 "parcels": sum(v["parcels"] for v in visits),
-                "kg": round(sum(Decimal(v["kg"]) for v in visits), 3).__str__(),
+                "kg": str(sum((Decimal(v["kg"]) for v in visits), Decimal("0.000"))),
             }
         )
     return out
