@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiangcun.core.excel import XLSX_CONTENT_TYPE, ExportFile
-from xiangcun.core.sheets import PLAIN, TEXT, Col, export_filename, table_workbook
+from xiangcun.core.sheets import INT, PLAIN, TEXT, Col, export_filename, table_workbook
 
 from . import selectors
 from .choices import PlanKind
 
-__all__ = ["XLSX_CONTENT_TYPE", "plan_workbook"]
+__all__ = ["XLSX_CONTENT_TYPE", "plan_workbook", "route_workbook", "schedule_workbook"]
 
 
 def _km(metres):
@@ -106,4 +106,158 @@ def plan_workbook(plan) -> ExportFile:
         content=content,
         filename=export_filename(plan.county.name, plan.name, day),
         ascii_filename=export_filename(plan.county.code, "plan", str(plan.pk), day),
+    )
+
+
+# --- route plans: the driver's sheet -----------------------------------------------------------------
+
+
+def route_stations(plan, *, user) -> dict[int, dict]:
+    """Per station id of a route plan's stops: village, address and manager phone as registered now
+    (what the driver needs at the door; not part of the plan's inputs), from the user's scope."""
+    from xiangcun.network.selectors import station_list
+
+    ids = [s["station_id"] for s in plan.inputs.get("stops", [])]
+    out = {}
+    for s in station_list(user=user).filter(pk__in=ids).select_related("village"):
+        out[s.pk] = {
+            "village": s.village.name if s.village_id else "",
+            "address": s.address,
+            "manager": s.manager_name,
+            "phone": s.manager_phone,
+        }
+    return out
+
+
+def driver_sheet(plan, *, user) -> list[dict]:
+    """Per vehicle, its stops in order joined with the station's contact and its time window: what the
+    printable driver's sheet and its Excel export show."""
+    contacts = route_stations(plan, user=user)
+    windows = {s["code"]: (s["opens"], s["closes"]) for s in plan.inputs["stops"]}
+    vehicles = []
+    for route in plan.result["routes"]:
+        stops = []
+        for number, stop in enumerate(route["stops"], start=1):
+            contact = contacts.get(stop["station_id"], {})
+            opens, closes = windows.get(stop["station"], ("", ""))
+            stops.append(
+                {
+                    **stop,
+                    **contact,
+                    "number": number,
+                    "window": f"{opens}–{closes}",
+                    "leg_km": round(stop["distance_m"] / 1000, 1),
+                }
+            )
+        vehicles.append({**route, "stops": stops, "return_km": round(route["return_m"] / 1000, 1)})
+    return vehicles
+
+
+def route_workbook(plan, *, user) -> ExportFile:
+    """The driver's sheet as one table: a row per stop (vehicle, order, station, village, address,
+    manager, phone, time window, planned arrival, parcels, kg, waybill numbers, signature)."""
+    columns = [
+        Col(_("Vehicle"), INT, 8),
+        Col(_("Stop"), INT, 6),
+        Col(_("Station code"), TEXT, 18),
+        Col(_("Station"), PLAIN, 18),
+        Col(_("Village"), PLAIN, 16),
+        Col(_("Address"), PLAIN, 22),
+        Col(_("Manager"), PLAIN, 10),
+        Col(_("Manager phone"), TEXT, 14),
+        Col(_("Opening hours"), TEXT, 12),
+        Col(_("Planned arrival"), TEXT, 10),
+        Col(_("Parcels"), INT, 8),
+        Col(_("Weight (kg)"), PLAIN, 10),
+        Col(_("Waybill numbers"), TEXT, 40),
+        Col(_("Signature"), PLAIN, 14),
+    ]
+    rows = []
+    for vehicle in driver_sheet(plan, user=user):
+        for stop in vehicle["stops"]:
+            rows.append(
+                [
+                    vehicle["vehicle"],
+                    stop["number"],
+                    stop["station"],
+                    stop["name"],
+                    stop.get("village", ""),
+                    stop.get("address", ""),
+                    stop.get("manager", ""),
+                    stop.get("phone", ""),
+                    stop["window"],
+                    stop["arrival"],
+                    stop["parcels"],
+                    float(stop["kg"]),
+                    " ".join(stop["waybills"]),
+                    "",
+                ]
+            )
+    sheet_title = _("Driver's sheet")
+    content = table_workbook(
+        title=f"{plan.county.name} · {plan.name} · {sheet_title}",
+        sheet_name=_("Driver's sheet"),
+        columns=columns,
+        rows=rows,
+        properties={
+            "xiangcun.plan": plan.pk,
+            "xiangcun.county": plan.county.code,
+            "xiangcun.kind": plan.kind,
+        },
+    )
+    day = plan.service_date.strftime("%Y%m%d")
+    return ExportFile(
+        content=content,
+        filename=export_filename(plan.county.name, plan.name, day),
+        ascii_filename=export_filename(plan.county.code, "routes", str(plan.pk), day),
+    )
+
+
+def schedule_grid(plan) -> tuple[list[tuple[int, str]], list[dict]]:
+    """(weekday columns [(number, name)], rows: station with a yes/no per weekday column)."""
+    from .forms import WEEKDAY_CHOICES
+
+    names = dict(WEEKDAY_CHOICES)
+    days = plan.result["weekdays"]
+    columns = [(d, str(names[d])) for d in days]
+    rows = []
+    for row in plan.result["stations"]:
+        rows.append({**row, "marks": [d in row["days"] for d in days]})
+    return columns, rows
+
+
+def schedule_workbook(plan) -> ExportFile:
+    columns_days, rows = schedule_grid(plan)
+    columns = [
+        Col(_("Station code"), TEXT, 18),
+        Col(_("Station"), PLAIN, 18),
+        Col(_("Parcels a week"), PLAIN, 10),
+        Col(_("Visits a week"), INT, 8),
+        *[Col(name, PLAIN, 8) for _d, name in columns_days],
+    ]
+    content = table_workbook(
+        title=f"{plan.county.name} · {plan.name}",
+        sheet_name=_("Visit schedule"),
+        columns=columns,
+        rows=(
+            [
+                r["code"],
+                r["name"],
+                r["weekly_parcels"],
+                r["frequency"],
+                *["✓" if m else "" for m in r["marks"]],
+            ]
+            for r in rows
+        ),
+        properties={
+            "xiangcun.plan": plan.pk,
+            "xiangcun.county": plan.county.code,
+            "xiangcun.kind": plan.kind,
+        },
+    )
+    day = timezone.localdate().strftime("%Y%m%d")
+    return ExportFile(
+        content=content,
+        filename=export_filename(plan.county.name, plan.name, day),
+        ascii_filename=export_filename(plan.county.code, "schedule", str(plan.pk), day),
     )

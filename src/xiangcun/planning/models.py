@@ -51,14 +51,19 @@ class DistanceMatrix(BaseModel):
 
 class Plan(BaseModel):
     """A saved network plan (规划方案): the layout of township delivery centers (`layout`: which township
-    seats get one of the p centers, R1.3) or the siting of village stations (`siting`: which villages
-    get a station, R1.4), with its inputs as used, the solver, and the result.
+    seats get one of the p centers, R1.3), the siting of village stations (`siting`: which villages
+    get a station, R1.4), a township center's station visit schedule (`schedule`: which stations its
+    vehicles visit on which weekday, 配送频次) or its delivery routes for one day (`routes`: 配送线路),
+    with its inputs as used, the solver, and the result.
+
+    - `center`: the township delivery center of a schedule or route plan (empty for layout and siting);
+    - `service_date`: the delivery day of a route plan (empty otherwise);
 
     - `parameters`: what the user chose (p, capacity and fixed cost, coverage distance, targets …);
     - `inputs`: a snapshot of the demand points (code, name, latitude, longitude, weight and flags) and
       the candidate sites as the solver saw them, plus the SHA-256 of the distance matrix, so that a plan
       can be re-run and checked after the registers have changed;
-    - distances: great-circle × `detour_factor`, or the uploaded `distance_matrix`;
+    - distances: great-circle × `detour_factor`, or the uploaded `distance_matrix` (none for a schedule);
     - `solver`, `method`, `time_limit_s`, `seed`: how it was solved; `objective`, `lower_bound`,
       `proven_optimal`, `seconds`: what the solver reported;
     - `result`: the chosen sites and, per demand point, its assigned site and distance.
@@ -69,6 +74,15 @@ class Plan(BaseModel):
     name = models.CharField(_("name"), max_length=100)
     parameters = models.JSONField(_("parameters"), default=dict)
     inputs = models.JSONField(_("inputs as used"), default=dict)
+    center = models.ForeignKey(
+        "network.Facility",
+        verbose_name=_("township center"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    service_date = models.DateField(_("delivery day"), null=True, blank=True)
     distance_source = models.CharField(_("distances"), max_length=16, choices=DistanceSource.choices)
     detour_factor = models.DecimalField(
         _("detour factor"),
@@ -124,14 +138,33 @@ class Plan(BaseModel):
                     Q(distance_source=DistanceSource.MATRIX)
                     & Q(detour_factor__isnull=True)
                     & Q(distance_matrix__isnull=False)
+                )
+                | (
+                    Q(distance_source=DistanceSource.NONE)
+                    & Q(kind=PlanKind.SCHEDULE)
+                    & Q(detour_factor__isnull=True)
+                    & Q(distance_matrix__isnull=True)
                 ),
+            ),
+            models.CheckConstraint(
+                name="plan_center_and_day_by_kind",
+                condition=(
+                    Q(kind__in=[PlanKind.LAYOUT, PlanKind.SITING])
+                    & Q(center__isnull=True)
+                    & Q(service_date__isnull=True)
+                )
+                | (Q(kind=PlanKind.SCHEDULE) & Q(center__isnull=False) & Q(service_date__isnull=True))
+                | (Q(kind=PlanKind.ROUTES) & Q(center__isnull=False) & Q(service_date__isnull=False)),
             ),
             models.CheckConstraint(
                 name="plan_lower_bound_at_most_objective",
                 condition=Q(lower_bound__isnull=True) | Q(lower_bound__lte=models.F("objective")),
             ),
         ]
-        indexes = [models.Index(fields=["county", "kind"], name="plan_county_kind_idx")]
+        indexes = [
+            models.Index(fields=["county", "kind"], name="plan_county_kind_idx"),
+            models.Index(fields=["center", "kind", "service_date"], name="plan_center_kind_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

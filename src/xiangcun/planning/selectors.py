@@ -21,14 +21,16 @@ def _county_level(qs: QuerySet, user) -> QuerySet:
 
 def plan_list(*, user) -> QuerySet[Plan]:
     """Saved plans, newest first (the big JSON columns are deferred: read them with `plan_get`)."""
-    qs = Plan.objects.select_related("county", "created_by", "distance_matrix").defer(
+    qs = Plan.objects.select_related("county", "created_by", "distance_matrix", "center").defer(
         "county__outline", "inputs", "result"
     )
     return _county_level(qs, user)
 
 
 def plan_get(*, user, pk) -> Plan | None:
-    qs = Plan.objects.select_related("county", "created_by", "distance_matrix").defer("county__outline")
+    qs = Plan.objects.select_related("county", "created_by", "distance_matrix", "center").defer(
+        "county__outline"
+    )
     return _county_level(qs, user).filter(pk=pk).first()
 
 

@@ -1,6 +1,7 @@
 """Pages of the planning app: the list of saved plans, the forms that run a layout or siting plan, the
-plan page (map, comparison with the built layout, assignment table, Excel export) and the uploaded
-distance matrices. Reads go through the scoped selectors; a run is one service call."""
+plan page (map, comparison with the built layout, assignment table, Excel export), a township center's
+visit schedule (station × weekday grid, re-planned from the grid) and delivery routes (map, one table
+per vehicle, the printable driver's sheet and its Excel export), and the uploaded distance matrices. Reads go through the scoped selectors; a run is one service call."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from xiangcun.core.pages import add_service_error, require_capability
 
 from . import exports, selectors, services
 from .choices import PlanKind
-from .forms import DistanceMatrixForm, LayoutPlanForm, SitingPlanForm
+from .forms import DistanceMatrixForm, LayoutPlanForm, RoutePlanForm, SitingPlanForm, VisitScheduleForm
 
 FORMS = {PlanKind.LAYOUT: LayoutPlanForm, PlanKind.SITING: SitingPlanForm}
 
@@ -133,6 +134,10 @@ def map_data(plan, comparison) -> dict:
 @login_required
 def plan_detail(request, pk: int):
     plan = _plan_or_404(request, pk)
+    if plan.kind == PlanKind.ROUTES:
+        return _route_detail(request, plan)
+    if plan.kind == PlanKind.SCHEDULE:
+        return _schedule_detail(request, plan)
     comparison = selectors.plan_comparison(plan)
     headers, rows, _codes = exports.plan_rows(plan)
     context = {
@@ -150,7 +155,12 @@ def plan_detail(request, pk: int):
 @login_required
 def plan_export(request, pk: int):
     plan = _plan_or_404(request, pk)
-    export = exports.plan_workbook(plan)
+    if plan.kind == PlanKind.ROUTES:
+        export = exports.route_workbook(plan, user=request.user)
+    elif plan.kind == PlanKind.SCHEDULE:
+        export = exports.schedule_workbook(plan)
+    else:
+        export = exports.plan_workbook(plan)
     response = HttpResponse(export.content, content_type=exports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = export.content_disposition
     return response
@@ -189,3 +199,139 @@ def matrix_list(request):
         "row_errors": row_errors,
     }
     return render(request, "planning/matrix_list.html", context, status=status)
+
+
+# --- delivery routes and visit schedules -------------------------------------------------------------
+
+
+def _run(request, form, create, *, extra=None):
+    """Validate `form`, call `create`, redirect to the new plan; or the form again with errors (400)."""
+    if form.is_valid():
+        try:
+            plan = create(actor=request.user, **form.service_kwargs(**(extra or {})))
+        except (ApplicationError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The plan was computed and saved."))
+            return redirect("planning:plan_detail", pk=plan.pk)
+    return None
+
+
+@login_required
+def route_plan_create(request):
+    require_capability(request.user, "planning.create_plan")
+    initial = {k: request.GET[k] for k in ("center", "service_date") if k in request.GET}
+    form = RoutePlanForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        done = _run(request, form, services.route_plan_create)
+        if done is not None:
+            return done
+    context = {"form": form, "kind": PlanKind.ROUTES, "kind_label": PlanKind.ROUTES.label}
+    return render(
+        request, "planning/plan_form.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+def schedule_create(request):
+    """The schedule form; a POST from a schedule page's grid also carries `freq_<station code>` for
+    every station whose visits a week the user changed (compared with `was_<station code>`)."""
+    require_capability(request.user, "planning.create_plan")
+    initial = {"center": request.GET["center"]} if "center" in request.GET else {}
+    form = VisitScheduleForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        frequencies = {}
+        for key, value in request.POST.items():
+            if (
+                key.startswith("freq_")
+                and value.strip()
+                and value.strip() != request.POST.get(f"was_{key[5:]}")
+            ):
+                frequencies[key[5:]] = value.strip()
+        done = _run(request, form, services.visit_schedule_create, extra={"frequencies": frequencies})
+        if done is not None:
+            return done
+    context = {"form": form, "kind": PlanKind.SCHEDULE, "kind_label": PlanKind.SCHEDULE.label}
+    return render(
+        request, "planning/plan_form.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+# The vehicles' colours, as in static/planning/route_map.js.
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+PALETTE += ["#bcbd22", "#7f7f7f", "#393b79", "#637939"]
+
+
+def route_map_data(plan) -> dict:
+    """What the route map draws: the center, the stops (with vehicle and order) and each vehicle's
+    polyline (center → stops → center)."""
+    center = plan.inputs["center"]
+    located = {s["code"]: s for s in plan.inputs["stops"]}
+    routes = []
+    for route in plan.result["routes"]:
+        path = [[center["lat"], center["lng"]]] if center["lat"] is not None else []
+        stops = []
+        for number, stop in enumerate(route["stops"], start=1):
+            where = located.get(stop["station"], {})
+            if where.get("lat") is None:
+                continue
+            path.append([where["lat"], where["lng"]])
+            stops.append(
+                {
+                    "number": number,
+                    "name": stop["name"],
+                    "code": stop["station"],
+                    "lat": where["lat"],
+                    "lng": where["lng"],
+                    "arrival": stop["arrival"],
+                    "parcels": stop["parcels"],
+                    "urgent": stop["urgent"],
+                }
+            )
+        if path and center["lat"] is not None:
+            path.append([center["lat"], center["lng"]])
+        routes.append({"vehicle": route["vehicle"], "km": route["km"], "path": path, "stops": stops})
+    return {"outline": plan.county.outline, "center": center, "routes": routes}
+
+
+def _route_detail(request, plan):
+    vehicles = exports.driver_sheet(plan, user=request.user)
+    for i, vehicle in enumerate(vehicles):
+        vehicle["colour"] = PALETTE[i % len(PALETTE)]
+    context = {"plan": plan, "map_data": route_map_data(plan), "vehicles": vehicles}
+    return render(request, "planning/route_detail.html", context)
+
+
+def _schedule_detail(request, plan):
+    columns, rows = exports.schedule_grid(plan)
+    context = {
+        "plan": plan,
+        "columns": columns,
+        "rows": rows,
+        "can_create": has_capability(request.user, "planning.create_plan"),
+        "replan_form": VisitScheduleForm(
+            user=request.user,
+            initial={
+                "center": plan.center_id,
+                "weekdays": plan.parameters["weekdays"],
+                "frequency": plan.parameters.get("frequency"),
+                "parcels_per_visit": plan.parameters["parcels_per_visit"],
+                "as_of": plan.parameters["as_of"],
+                "history_weeks": plan.parameters["history_weeks"],
+                "warehouse_to_center_days": plan.parameters.get("warehouse_to_center_days"),
+                "shift_start": plan.parameters["shift_start"],
+                "shift_end": plan.parameters["shift_end"],
+            },
+        ),
+    }
+    return render(request, "planning/schedule_detail.html", context)
+
+
+@login_required
+def route_sheet(request, pk: int):
+    """The printable driver's sheet of a route plan (A4, one vehicle per page)."""
+    plan = _plan_or_404(request, pk)
+    if plan.kind != PlanKind.ROUTES:
+        raise Http404
+    context = {"plan": plan, "vehicles": exports.driver_sheet(plan, user=request.user)}
+    return render(request, "planning/route_sheet.html", context)

@@ -1,5 +1,5 @@
 """Serializers of the planning API: saved plans (list and detail with the comparison), the inputs of
-a layout or siting run, and uploaded distance matrices."""
+a layout, siting, visit-schedule or route run, and uploaded distance matrices."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +10,16 @@ from xiangcun.core.api.serializers import StrictSerializer, named_choice_field
 from xiangcun.network.api.serializers import CountyCodeField
 
 from .. import selectors
-from ..choices import DistanceSource, PlanKind, Solver
+from ..choices import (
+    DEFAULT_DELIVERY_WEEKDAYS,
+    DEFAULT_HISTORY_WEEKS,
+    DEFAULT_PARCELS_PER_VISIT,
+    DEFAULT_ROUTE_MAX_STALL,
+    DemandBasis,
+    DistanceSource,
+    PlanKind,
+    Solver,
+)
 from ..models import DistanceMatrix, Plan
 
 PlanKindField = named_choice_field(PlanKind, "PlanKindEnum")
@@ -27,6 +36,9 @@ class PlanSerializer(serializers.ModelSerializer):
     solver = SolverField(read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     parameters = serializers.JSONField(read_only=True)
+    center = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Schedule and route plans: the township center's code."
+    )
 
     class Meta:
         model = Plan
@@ -35,6 +47,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "county",
             "kind",
             "name",
+            "center",
+            "service_date",
             "parameters",
             "distance_source",
             "detour_factor",
@@ -135,6 +149,84 @@ class SitingPlanCreateSerializer(StrictSerializer, PlanInputMixin):
     keep_existing = serializers.BooleanField(required=False, default=True)
     cost_per_station = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, help_text="Yuan per new station."
+    )
+
+
+class CenterInputMixin(serializers.Serializer):
+    county = CountyCodeField(
+        required=False, help_text=_("County code; defaults to the user's county (required for superusers).")
+    )
+    center = serializers.CharField(
+        max_length=20, help_text="The township delivery center's code, e.g. TC-01."
+    )
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    seed = serializers.IntegerField(required=False, default=1)
+    shift_start = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, default 08:00.")
+    shift_end = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, default 18:00.")
+
+
+class RoutePlanCreateSerializer(StrictSerializer, CenterInputMixin):
+    """Run and save the delivery routes of a township center for one day (see `route_plan_create`)."""
+
+    kind = serializers.ChoiceField(choices=[PlanKind.ROUTES.value])
+    service_date = serializers.DateField(help_text="The delivery day.")
+    vehicles = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Empty: as many as needed."
+    )
+    capacity_kg = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        required=False,
+        allow_null=True,
+        help_text="Default 500; not with capacity_parcels.",
+    )
+    capacity_parcels = serializers.IntegerField(required=False, allow_null=True)
+    speed_kmh = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True)
+    service_min = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True)
+    service_per_parcel_min = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True
+    )
+    basis = serializers.ChoiceField(choices=DemandBasis.choices, required=False, default=DemandBasis.WAITING)
+    use_schedule = serializers.BooleanField(required=False, default=True)
+    detour_factor = serializers.DecimalField(
+        max_digits=4, decimal_places=2, required=False, allow_null=True, help_text="Default 1.3."
+    )
+    distance_matrix = ScopedMatrixField(
+        required=False, allow_null=True, help_text="Id of an uploaded matrix."
+    )
+    time_limit = serializers.FloatField(
+        required=False, allow_null=True, help_text="Seconds, ≤ 60; empty: 0.02 s per stop, 0.5–5 s."
+    )
+    max_stall = serializers.IntegerField(required=False, allow_null=True, default=DEFAULT_ROUTE_MAX_STALL)
+
+
+class VisitScheduleCreateSerializer(StrictSerializer, CenterInputMixin):
+    """Run and save the visit schedule of a township center (see `visit_schedule_create`)."""
+
+    kind = serializers.ChoiceField(choices=[PlanKind.SCHEDULE.value])
+    as_of = serializers.DateField(
+        required=False, allow_null=True, help_text="Volumes before this day (default today)."
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list(DEFAULT_DELIVERY_WEEKDAYS),
+        help_text="0 = Monday.",
+    )
+    frequency = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Visits a week for every station."
+    )
+    frequencies = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="Visits a week per station code."
+    )
+    parcels_per_visit = serializers.IntegerField(required=False, default=DEFAULT_PARCELS_PER_VISIT)
+    history_weeks = serializers.IntegerField(required=False, default=DEFAULT_HISTORY_WEEKS)
+    warehouse_to_center_days = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Default: measured, else 1.",
     )
 
 

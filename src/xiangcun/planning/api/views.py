@@ -27,14 +27,27 @@ from .serializers import (
     LayoutPlanCreateSerializer,
     PlanDetailSerializer,
     PlanSerializer,
+    RoutePlanCreateSerializer,
     SitingPlanCreateSerializer,
+    VisitScheduleCreateSerializer,
 )
 
 PLAN_INPUT = PolymorphicProxySerializer(
     component_name="PlanCreate",
-    serializers=[LayoutPlanCreateSerializer, SitingPlanCreateSerializer],
+    serializers=[
+        LayoutPlanCreateSerializer,
+        SitingPlanCreateSerializer,
+        VisitScheduleCreateSerializer,
+        RoutePlanCreateSerializer,
+    ],
     resource_type_field_name="kind",
 )
+CREATE_SERIALIZERS = {
+    PlanKind.LAYOUT: LayoutPlanCreateSerializer,
+    PlanKind.SITING: SitingPlanCreateSerializer,
+    PlanKind.SCHEDULE: VisitScheduleCreateSerializer,
+    PlanKind.ROUTES: RoutePlanCreateSerializer,
+}
 
 
 def _county(user, data):
@@ -46,6 +59,23 @@ def _county(user, data):
     return county
 
 
+def _center(user, county, code):
+    """The township center of `county` with `code` that the user may see (ApplicationError otherwise)."""
+    from xiangcun.network.choices import FacilityKind
+    from xiangcun.network.selectors import facility_list
+
+    center = (
+        facility_list(user=user).filter(county=county, code=code, kind=FacilityKind.TOWNSHIP_CENTER).first()
+    )
+    if center is None:
+        raise ApplicationError(
+            _("No such township delivery center."),
+            code="invalid",
+            fields={"center": [_("No such township delivery center.")]},
+        )
+    return center
+
+
 @extend_schema_view(
     list=extend_schema(description="Saved plans of the user's county, newest first."),
     retrieve=extend_schema(
@@ -54,7 +84,8 @@ def _county(user, data):
     create=extend_schema(
         request=PLAN_INPUT,
         responses={201: PlanDetailSerializer, **ERROR_RESPONSES},
-        description="Run a layout (`kind: layout`) or siting (`kind: siting`) plan and save it.",
+        description="Run a layout (`kind: layout`), siting (`kind: siting`), a township center's visit "
+        "schedule (`kind: schedule`) or its delivery routes for one day (`kind: routes`) and save it.",
     ),
     export=extend_schema(
         request=None,
@@ -62,7 +93,8 @@ def _county(user, data):
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
             404: ERROR_RESPONSES[404],
         },
-        description="The plan's assignment (one row per village) as an Excel workbook.",
+        description="The plan as an Excel workbook: layout and siting one row per village, a visit schedule "
+        "one row per station, a route plan the driver's sheet (one row per stop).",
     ),
 )
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
@@ -74,7 +106,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     action_capabilities = {"create": ("planning.create_plan",)}
     ordering_fields = ["created_at", "name", "kind", "objective"]
     ordering = ["-created_at", "-id"]
-    filterset_fields = ["kind"]
+    filterset_fields = ["kind", "center", "service_date"]
 
     def get_queryset(self):
         if self.action == "list":
@@ -82,28 +114,32 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return (
             selectors.plan_list(user=self.request.user)
             .defer(None)
-            .select_related("county", "created_by", "distance_matrix")
+            .select_related("county", "created_by", "distance_matrix", "center")
             .defer("county__outline")
         )
 
     def get_serializer_class(self):
         if self.action == "create":
             kind = self.request.data.get("kind") if hasattr(self.request.data, "get") else None
-            if kind == PlanKind.SITING:
-                return SitingPlanCreateSerializer
-            return LayoutPlanCreateSerializer
+            return CREATE_SERIALIZERS.get(kind, LayoutPlanCreateSerializer)
         return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
         if not hasattr(request.data, "get") or request.data.get("kind") not in PlanKind.values:
-            raise exceptions.ValidationError({"kind": [_("Choose layout or siting.")]})
+            raise exceptions.ValidationError({"kind": [_("Choose layout, siting, schedule or routes.")]})
         data = self.parse_input(allow_empty=True)
-        data.pop("kind")
+        kind = data.pop("kind")
         county = _county(request.user, data)
-        if request.data["kind"] == PlanKind.LAYOUT:
+        if kind == PlanKind.LAYOUT:
             plan = services.layout_plan_create(actor=request.user, county=county, **data)
-        else:
+        elif kind == PlanKind.SITING:
             plan = services.siting_plan_create(actor=request.user, county=county, **data)
+        else:
+            center = _center(request.user, county, data.pop("center"))
+            create = (
+                services.visit_schedule_create if kind == PlanKind.SCHEDULE else services.route_plan_create
+            )
+            plan = create(actor=request.user, center=center, **data)
         plan = selectors.plan_get(user=request.user, pk=plan.pk)
         return Response(
             PlanDetailSerializer(plan, context=self.get_serializer_context()).data,
@@ -113,7 +149,12 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["get"], filter_backends=[])
     def export(self, request, pk=None):
         plan = self.get_object()
-        export = exports.plan_workbook(plan)
+        if plan.kind == PlanKind.ROUTES:
+            export = exports.route_workbook(plan, user=request.user)
+        elif plan.kind == PlanKind.SCHEDULE:
+            export = exports.schedule_workbook(plan)
+        else:
+            export = exports.plan_workbook(plan)
         response = HttpResponse(export.content, content_type=exports.XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = export.content_disposition
         return response

@@ -32,3 +32,11 @@ def planning_county(county):
             village.population = 350
         village.save()
     return county
+
+
+@pytest.fixture
+def rw(county, superuser, bureau):
+    """The route tests' world (`routes_world`)."""
+    from .routes_world import routes_world
+
+    return routes_world(county, superuser, bureau)

@@ -82,7 +82,7 @@ def test_create_siting(planning_county, contractor):
     ("payload", "field"),
     [
         ({"p": 1}, "kind"),
-        ({"kind": "routes"}, "kind"),
+        ({"kind": "tours"}, "kind"),
         ({"kind": "layout", "p": 9}, "p"),
         ({"kind": "layout", "p": "five"}, "p"),
         ({"kind": "layout", "p": 1, "typo": 1}, "typo"),

@@ -78,3 +78,41 @@ def test_plan_pages_draw_the_map(live_server, project_static, capsys):  # noqa: 
     with capsys.disabled():
         for path in saved:
             print(f"\nscreenshot: {path}")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_route_page_draws_each_vehicle(live_server, project_static, rw, bureau):  # noqa: F811
+    """The route map draws one line per vehicle and a numbered marker per stop; the driver's sheet
+    renders; no script errors."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    from .routes_world import DAY, parcel
+
+    for s in (rw.s1, rw.s2, rw.s3, rw.s4):
+        parcel(rw, s)
+    plan = services.route_plan_create(actor=bureau, center=rw.center, service_date=DAY, capacity_parcels=2)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="zh-CN", viewport={"width": 1300, "height": 900}).new_page()
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", "bureau")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+            page.goto(f"{live_server.url}/planning/{plan.pk}/")
+            page.wait_for_selector("#route-map[data-ready='1']", timeout=15000)
+            assert page.get_attribute("#route-map", "data-route-lines") == "2"
+            assert page.get_attribute("#route-map", "data-stop-markers") == "4"
+            assert page.locator("#route-map path.route-line").count() == 2
+            assert page.locator("#route-map .route-stop").count() == 4
+            page.goto(f"{live_server.url}/planning/{plan.pk}/sheet/")
+            assert page.locator(".sheet-vehicle").count() == 2
+            assert errors == []
+        finally:
+            browser.close()

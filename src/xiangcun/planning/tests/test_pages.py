@@ -81,7 +81,7 @@ def test_run_forms(planning_county, bureau, auditor):
         == 403
     )
     client = client_for(bureau)
-    assert client.get("/planning/new/routes/").status_code == 404
+    assert client.get("/planning/new/tours/").status_code == 404
     assert client.get("/planning/new/layout/").status_code == 200
     response = client.post(
         "/planning/new/layout/", {"p": 9, "time_limit": 5, "seed": 1, "detour_factor": "1.3"}

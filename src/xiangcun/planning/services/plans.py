@@ -22,8 +22,8 @@ from xiangcun.network.choices import SiteStatus
 from xiangcun.network.selectors import station_list
 from xiangcun.regions.selectors import township_list, village_list
 
-from . import distances
-from .choices import (
+from .. import distances
+from ..choices import (
     DEFAULT_CENTERS,
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_MIN_STATIONS,
@@ -31,10 +31,10 @@ from .choices import (
     PlanKind,
     Solver,
 )
-from .layout import distance_matrix_for, layout_solve, point
-from .models import DistanceMatrix, Plan
-from .siting import SitingInfeasible, siting_solve
-from .solvers import SolverInputError
+from ..layout import distance_matrix_for, layout_solve, point
+from ..models import DistanceMatrix, Plan
+from ..siting import SitingInfeasible, siting_solve
+from ..solvers import SolverInputError
 
 MAX_TIME_LIMIT_S = 60.0
 MAX_DETOUR_FACTOR = Decimal("3")
@@ -95,7 +95,7 @@ def _distance_source(*, actor, county, detour_factor, distance_matrix):
 
 
 def matrix_in_scope(actor, matrix) -> bool:
-    from .selectors import distance_matrix_list
+    from ..selectors import distance_matrix_list
 
     return distance_matrix_list(user=actor).filter(pk=matrix.pk).exists()
 
@@ -363,10 +363,14 @@ def _save(
     time_limit,
     seed,
     solution,
+    center=None,
+    service_date=None,
 ) -> Plan:
     plan = Plan(
         county=county,
         kind=kind,
+        center=center,
+        service_date=service_date,
         name=name,
         parameters=parameters,
         inputs=inputs,
