@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .choices import DELIVERY_LIMIT, SHIPMENT_TRANSITIONS, Direction, LegStatus, ScanKind, ShipmentStatus
 from .models import EXTERNAL, Leg, Scan, Shipment
+from .rollups import delivery_rollup_refresh, shipment_keys
 
 RETURNED_RANK = 10**6
 
@@ -182,7 +183,8 @@ def shipment_refresh(shipment: Shipment) -> tuple[str, str]:
 
 
 def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
-    """`shipment_refresh` for many parcels at once (three queries to read, two bulk updates to write);
+    """`shipment_refresh` for many parcels at once (four queries to read, two bulk updates to write, then
+    the monthly rollup rows of the parcels that changed, `rollups.delivery_rollup_refresh`);
     {shipment id: (old status, new status)}. The caller holds the rows' locks."""
     from collections import defaultdict
 
@@ -199,6 +201,8 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
         scans_of[shipment_id].append(ScanFact(kind, key, at))
     outcome: dict[int, tuple[str, str]] = {}
     changed_shipments, changed_legs = [], []
+    rollup_keys: set = set()
+    townships = _townships_of(shipments)
     now = timezone.now()
     for shipment in shipments:
         legs = legs_of[shipment.pk]
@@ -219,10 +223,12 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
             **_key_to_fields(result.current_key),
         }
         if any(getattr(shipment, f) != v for f, v in values.items()):
+            rollup_keys |= shipment_keys(shipment, townships[shipment.station_id])
             for f, v in values.items():
                 setattr(shipment, f, v)
             shipment.updated_at = now
             changed_shipments.append(shipment)
+            rollup_keys |= shipment_keys(shipment, townships[shipment.station_id])
         for leg, state in zip(legs, result.legs, strict=True):
             new = (state.status, state.departed_at, state.arrived_at)
             if (leg.status, leg.departed_at, leg.arrived_at) != new:
@@ -235,4 +241,15 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
         )
     if changed_legs:
         Leg.objects.bulk_update(changed_legs, ["status", "departed_at", "arrived_at"], batch_size=200)
+    # The monthly rollup: the rows of each changed parcel before and after (e.g. an earlier "delivered"
+    # scan moves its arrival into the previous month), each distinct row recomputed once.
+    delivery_rollup_refresh(rollup_keys)
     return outcome
+
+
+def _townships_of(shipments: list[Shipment]) -> dict[int, int]:
+    """Station id → its township id, for the rollup keys of `shipments` (one query)."""
+    from xiangcun.network.models import Station
+
+    ids = {s.station_id for s in shipments}
+    return dict(Station.objects.filter(pk__in=ids).values_list("pk", "township_id")) if ids else {}
