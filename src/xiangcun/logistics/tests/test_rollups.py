@@ -150,5 +150,61 @@ def test_a_batch_recomputes_each_key_once(w):
     ]
     with CaptureQueriesContext(connection) as ctx:
         scans_record(actor=w.superuser, items=items)
-    rollup_reads = [q for q in ctx.captured_queries if "logistics_shipment" in q["sql"] and "COUNT(" in q["sql"]]
+    rollup_reads = [
+        q for q in ctx.captured_queries if "logistics_shipment" in q["sql"] and "COUNT(" in q["sql"]
+    ]
     assert len(rollup_reads) == 2  # one key: its waybill-month and arrival-month aggregates
+
+
+def _live(user, group, label, now, start=None, end=None):
+    from .. import selectors
+
+    qs = selectors._in_period(selectors.shipment_list(user=user), start, end)
+    return selectors._performance(qs, group, label, now=now)
+
+
+def test_performance_from_the_rollup_equals_the_live_figures(w):
+    from .. import selectors
+    from ..rollups import month_bounds
+
+    a1 = book(w, "PF0001", cost=Decimal("3.00"))
+    a2 = book(w, "PF0002", station=w.s2, carrier=w.b, cost=Decimal("4.50"))
+    book(w, "PF0003", booked_at=T0 - timedelta(days=40))  # overdue now, never scanned further
+    a4 = book(w, "PF0004")
+    book(w, "PF0005", direction="upstream", station=w.s2)
+    deliver(w, a1)
+    deliver(w, a2, hours=(1, 2, 3, 24 * 9))  # late
+    scan(w, a4, "out", w.warehouse, T0 + timedelta(hours=1))  # due 8 May, still open
+    scan(w, book(w, "PF0006", booked_at=T0 + timedelta(days=1)), "out", w.warehouse, T0 + timedelta(days=2))
+    now = T0 + timedelta(days=8, hours=5)  # PF0004 overdue, PF0006 not yet
+    may = month_bounds(date(2018, 5, 1))
+    periods = [(None, None), may, (may[0], None), (None, may[1])]
+    users = [
+        w.superuser,
+        w.bureau,
+        w.township1,
+        w.township2,
+        w.carrier_a,
+        w.carrier_b,
+        w.carrier_none,
+        w.auditor,
+    ]
+    for user in users:
+        for start, end in periods:
+            assert selectors.rollup_answers(user=user, start=start, end=end)
+            got = selectors.carrier_performance(user=user, now=now, start=start, end=end)
+            assert got == _live(user, "carrier_id", "carrier__name", now, start, end), (user, start)
+            got = selectors.township_performance(user=user, now=now, start=start, end=end)
+            assert got == _live(user, "station__township_id", "station__township__name", now, start, end)
+    figures = {p.label: p for p in selectors.carrier_performance(user=w.bureau, now=now)}
+    assert (figures[w.a.name].on_time, figures[w.a.name].late, figures[w.a.name].parcels) == (
+        1,
+        1,
+        5,
+    )  # PF0003 never left: no due time
+    assert (figures[w.b.name].late, figures[w.b.name].cost_per_parcel) == (1, Decimal("4.50"))
+    # A day that is not a month's first, or a station's manager: from the shipments.
+    assert not selectors.rollup_answers(user=w.bureau, start=may[0] + timedelta(days=1), end=None)
+    assert not selectors.rollup_answers(user=w.manager1, start=None, end=None)
+    got = selectors.carrier_performance(user=w.manager1, now=now)
+    assert got == _live(w.manager1, "carrier_id", "carrier__name", now)
