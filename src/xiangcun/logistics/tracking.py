@@ -253,3 +253,37 @@ def _townships_of(shipments: list[Shipment]) -> dict[int, int]:
 
     ids = {s.station_id for s in shipments}
     return dict(Station.objects.filter(pk__in=ids).values_list("pk", "township_id")) if ids else {}
+
+
+def orders_follow_parcels(*, actor, shipments: list[Shipment]) -> int:
+    """The station ledger follows its parcels (R3 with R2's ledger): a downstream parcel carrying a
+    proxy purchase (`Shipment.transaction`) that has reached its station (scanned in, delivered or
+    signed for there: `arrived_at`) moves the entry from "shipped" to "arrived", and once signed for
+    from "arrived" to "picked up", dated at those scans, through
+    `stations.services.transaction_follow_parcel` (state machine, event, audit).
+
+    Derived from the refreshed tracking state, not from the scans of the batch, so replayed and
+    out-of-order scans give the same entry: a signed-for scan received first moves the entry through
+    both steps, and a duplicate moves nothing. Returned parcels move nothing. Returns the number of
+    transitions made.
+    """
+    from xiangcun.stations.choices import TxStatus
+    from xiangcun.stations.models import Transaction
+    from xiangcun.stations.services import transaction_follow_parcel
+
+    moved = 0
+    for shipment in shipments:
+        if (
+            shipment.transaction_id is None
+            or shipment.direction != Direction.DOWNSTREAM
+            or shipment.status == ShipmentStatus.RETURNED
+            or shipment.arrived_at is None
+        ):
+            continue
+        steps = [(TxStatus.ARRIVED, shipment.arrived_at)]
+        if shipment.signed_at is not None:
+            steps.append((TxStatus.PICKED_UP, shipment.signed_at))
+        order = Transaction(pk=shipment.transaction_id)  # locked and read by the service
+        for to_status, at in steps:
+            moved += transaction_follow_parcel(actor=actor, tx=order, to_status=to_status, occurred_at=at)
+    return moved
