@@ -529,7 +529,8 @@ class DeliveryMonth(models.Model):
       county warehouse (the performance page's figures for waybills made in a period);
     - by the month it reached its destination (`arrived_at`): `delivered` (either direction) and
       `delivered_on_time` (downstream, reached the station by `due_at`, returned afterwards or not): the
-      scorecard's on-time rate of the parcels delivered in a year.
+      scorecard's on-time rate of the parcels delivered in a year; `slowest_delivery`, the longest time
+      from leaving the county warehouse to reaching the station among those downstream parcels.
     """
 
     county = models.ForeignKey("regions.County", verbose_name=_("county"), on_delete=models.CASCADE)
@@ -554,6 +555,7 @@ class DeliveryMonth(models.Model):
     late = models.PositiveIntegerField(_("late (by waybill month)"), default=0)
     delivered = models.PositiveIntegerField(_("delivered"), default=0)
     delivered_on_time = models.PositiveIntegerField(_("delivered within 7 days"), default=0)
+    slowest_delivery = models.DurationField(_("slowest delivery"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery month")

@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from .choices import Direction, ShipmentStatus
@@ -42,7 +42,7 @@ BOOKED_MEASURES = (
     "on_time",
     "late",
 )
-ARRIVED_MEASURES = ("delivered", "delivered_on_time")
+ARRIVED_MEASURES = ("delivered", "delivered_on_time")  # and slowest_delivery (a maximum)
 
 # (county id, month, carrier id, center id, township id, direction)
 Key = tuple[int, date, int, int, int, str]
@@ -104,6 +104,10 @@ def _arrived_measures() -> dict:
         "delivered_on_time": Count(
             "id", filter=Q(direction=Direction.DOWNSTREAM, arrived_at__lte=F("due_at"))
         ),
+        "slowest_delivery": Max(
+            ExpressionWrapper(F("arrived_at") - F("sent_at"), output_field=DurationField()),
+            filter=Q(direction=Direction.DOWNSTREAM),
+        ),
     }
 
 
@@ -126,7 +130,11 @@ def _booked_values(row: dict) -> dict:
 
 
 def _empty() -> dict:
-    return {**dict.fromkeys(BOOKED_MEASURES, 0), **dict.fromkeys(ARRIVED_MEASURES, 0)}
+    return {
+        **dict.fromkeys(BOOKED_MEASURES, 0),
+        **dict.fromkeys(ARRIVED_MEASURES, 0),
+        "slowest_delivery": None,
+    }
 
 
 def _is_empty(values: dict) -> bool:
@@ -206,6 +214,8 @@ def _aggregate_county(county_id: int) -> dict[Key, dict]:
             arrived = out[(county_id, row["arrived_month"], *base)]
             for name in ARRIVED_MEASURES:
                 arrived[name] += row[name]
+            slowest = [d for d in (arrived["slowest_delivery"], row["slowest_delivery"]) if d is not None]
+            arrived["slowest_delivery"] = max(slowest, default=None)
     return out
 
 
