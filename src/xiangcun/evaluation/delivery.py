@@ -36,9 +36,9 @@ Definitions (also in docs/indicators.md):
   (`created_at`) by the scorecard's date; met when it was saved by the end of the deadline day. The
   value is the day it was saved. Before the deadline, and with no plan yet, not measured.
 - One funded company per route (R1.3-one-carrier-per-route, ≤ 1): the most carriers receiving program
-  funds on one route (route names compared without surrounding spaces and case), among the carriers
-  registered by the end of the year. Funding has no history: the current flags are judged. Not measured
-  while no carrier is registered.
+  funds on one route (route names compared without surrounding spaces and case). Carriers and their
+  funding have no history: the current register is judged for every year. Not measured while no carrier
+  is registered.
 - The delivery ledger's completeness (R3-delivery-ledger) has no rule from the records yet: not measured.
 
 Every query is over the rollup or small registers (presences, tariffs, benchmarks, carriers, plans,
@@ -428,15 +428,13 @@ def _one_funded_per_route(ind: Indicator, facts: DeliveryFacts) -> IndicatorResu
     link = register_url("logistics:carrier_list")
     routes: dict[str, list[str]] = defaultdict(list)
     labels: dict[str, str] = {}
-    funded = Carrier.objects.filter(county=facts.county, funded=True, created_at__lte=facts.as_of).order_by(
-        "name"
-    )
+    funded = Carrier.objects.filter(county=facts.county, funded=True).order_by("name")
     for name, route in funded.values_list("name", "funded_route"):
         key = route.strip().casefold()
         routes[key].append(name)
         labels.setdefault(key, route.strip())
     most = max((len(names) for names in routes.values()), default=0)
-    if not routes and not Carrier.objects.filter(county=facts.county, created_at__lte=facts.as_of).exists():
+    if not routes and not Carrier.objects.filter(county=facts.county).exists():
         return _not_measured(ind, _("No carrier is registered."), link)
     if not routes:
         reason = _("No carrier receives program funds.")
