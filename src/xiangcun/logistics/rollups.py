@@ -172,12 +172,29 @@ def _row(key: Key, values: dict) -> DeliveryMonth:
     return DeliveryMonth(**dict(zip(KEY_FIELDS, key, strict=True)), **values)
 
 
+def _lock_counties(county_ids: set[int]) -> None:
+    """Serialise rollup recomputes per county (PostgreSQL; SQLite has one writer anyway): the lock is
+    taken before reading, so a recompute reads every shipment change committed by an earlier one, and two
+    batches touching the same key cannot both delete and re-insert its row (a unique violation) or write
+    a stale sum over a fresher one. Held to the end of the caller's transaction."""
+    from xiangcun.regions.models import County
+
+    if county_ids:
+        list(
+            County.objects.select_for_update()
+            .filter(pk__in=sorted(county_ids))
+            .order_by("pk")
+            .values_list("pk")
+        )
+
+
 @transaction.atomic
 def delivery_rollup_refresh(keys: Iterable[Key]) -> int:
     """Recompute the rollup rows of `keys` (each distinct key once) from the shipments; a key without
     parcels loses its row. Returns the number of keys recomputed. Call inside the transaction that
     changed the shipments, with the keys of each changed parcel before and after the change."""
     keys = sorted(set(keys))
+    _lock_counties({key[0] for key in keys})
     rows = []
     for key in keys:
         values = _compute(key)
@@ -224,6 +241,7 @@ def delivery_rollup_rebuild(*, county) -> int:
     """Replace every rollup row of `county` (a County or its id) with rows recomputed from its shipments
     in one aggregate query (see `_aggregate_county`); returns the number of rows written."""
     county_id = getattr(county, "pk", county)
+    _lock_counties({county_id})
     rows = [
         _row(key, values)
         for key, values in sorted(_aggregate_county(county_id).items())
