@@ -59,7 +59,6 @@ from django.utils.translation import gettext as _
 from xiangcun.logistics.choices import Direction
 from xiangcun.logistics.models import Carrier, CarrierPresence, DeliveryMonth, PriceBenchmark, Tariff
 from xiangcun.network.choices import FacilityKind
-from xiangcun.network.models import Facility
 from xiangcun.regions.models import County, Township
 
 from .choices import IndicatorStatus
@@ -73,68 +72,72 @@ DAY = Decimal("0.1")
 
 class DeliveryFacts:
     """What the logistics indicators need for one county-year, each part read once, on demand.
-    `operating_facilities`: the facility ids operating on 31 December (from the network facts)."""
+    From the network facts (already read by the scorecard): `facilities`, the county's facilities by id,
+    and `operating_facilities`, the ids of those operating on 31 December."""
 
-    def __init__(self, *, county: County, year: int, as_of: datetime, operating_facilities: set[int]):
+    def __init__(
+        self, *, county: County, year: int, as_of: datetime, facilities: dict, operating_facilities: set[int]
+    ):
         self.county, self.year, self.as_of = county, year, as_of
+        self.facilities = facilities
         self.operating_facilities = operating_facilities
         self.year_end = date(year, 12, 31)
 
     @cached_property
-    def totals(self) -> dict[tuple[int, str], dict]:
-        """(year, direction) → the rollup's sums for this year and the one before (one grouped query)."""
-        rows = (
-            DeliveryMonth.objects.filter(
-                county=self.county, month__gte=date(self.year - 1, 1, 1), month__lt=date(self.year + 1, 1, 1)
-            )
-            .order_by()
-            .values("month__year", "direction")
-            .annotate(
-                parcels=Sum("parcels"),
-                costed=Sum("costed"),
-                cost_total=Sum("cost_total"),
-                delivered=Sum("delivered"),
-                delivered_on_time=Sum("delivered_on_time"),
-                slowest=Max("slowest_delivery"),
-            )
-        )
-        return {(row["month__year"], row["direction"]): row for row in rows}
-
-    def total(self, year: int, direction: str | None, measure: str):
-        values = [
-            row[measure]
-            for (y, d), row in self.totals.items()
-            if y == year and (direction is None or d == direction) and row[measure] is not None
-        ]
-        return sum(values, Decimal(0) if measure == "cost_total" else 0)
-
-    @cached_property
-    def centers_both_ways(self) -> dict[int, set[str]]:
-        """Township center id → the directions in which its parcels reached their destination in the year,
-        for every center operating on 31 December or with parcels in the year's rollup."""
+    def by_center(self) -> dict[tuple[int, str], dict]:
+        """(township center id, direction) → the rollup's sums over the months of the year (one query;
+        plain sums, not sums of conditions, which cost SQLite ten times as much)."""
         rows = (
             DeliveryMonth.objects.filter(
                 county=self.county, month__gte=date(self.year, 1, 1), month__lt=date(self.year + 1, 1, 1)
             )
             .order_by()
             .values("center_id", "direction")
-            .annotate(n=Sum("delivered"))
+            .annotate(
+                n_delivered=Sum("delivered"),
+                n_on_time=Sum("delivered_on_time"),
+                slowest=Max("slowest_delivery"),
+                cost=Sum("cost_total"),
+                n_costed=Sum("costed"),
+            )
         )
+        return {(row["center_id"], row["direction"]): row for row in rows}
+
+    @cached_property
+    def cost_before(self) -> tuple[Decimal, int]:
+        """(total cost, parcels with a cost) of the year before, from the rollup."""
+        row = DeliveryMonth.objects.filter(
+            county=self.county, month__gte=date(self.year - 1, 1, 1), month__lt=date(self.year, 1, 1)
+        ).aggregate(cost=Sum("cost_total"), n=Sum("costed"))
+        return row["cost"] or Decimal(0), row["n"] or 0
+
+    def total(self, measure: str, direction: str | None = None):
+        """The sum of `measure` over the centers (and one direction, or both)."""
+        values = [
+            row[measure]
+            for (_center, d), row in self.by_center.items()
+            if (direction is None or d == direction) and row[measure] is not None
+        ]
+        return sum(values, Decimal(0) if measure.startswith("cost") else 0)
+
+    @cached_property
+    def centers_both_ways(self) -> dict[int, set[str]]:
+        """Township center id → the directions in which its parcels reached their destination in the year,
+        for every center operating on 31 December or with parcels in the year's rollup."""
         out: dict[int, set[str]] = {pk: set() for pk in self.operating_centers}
-        for row in rows:
-            directions = out.setdefault(row["center_id"], set())
-            if row["n"]:
-                directions.add(row["direction"])
+        for (center_id, direction), row in self.by_center.items():
+            directions = out.setdefault(center_id, set())
+            if row["n_delivered"]:
+                directions.add(direction)
         return out
 
     @cached_property
     def centers(self) -> dict[int, tuple[str, str, int]]:
         """Township center id → (code, name, township id), every township center of the county."""
         return {
-            pk: (code, name, township_id)
-            for pk, code, name, township_id in Facility.objects.filter(
-                county=self.county, kind=FacilityKind.TOWNSHIP_CENTER
-            ).values_list("pk", "code", "name", "township_id")
+            pk: (f.code, f.name, f.township_id)
+            for pk, f in self.facilities.items()
+            if f.kind == FacilityKind.TOWNSHIP_CENTER
         }
 
     @cached_property
@@ -169,18 +172,18 @@ def _days(delta: timedelta) -> Decimal:
 
 
 def _delivery_days(ind: Indicator, facts: DeliveryFacts) -> IndicatorResult:
-    delivered = facts.total(facts.year, Direction.DOWNSTREAM, "delivered")
+    delivered = facts.total("n_delivered", Direction.DOWNSTREAM)
     if not delivered:
         return _not_measured(
             ind,
             _("No downstream parcel reached a village station in %(year)s.") % {"year": facts.year},
             _period_link(facts),
         )
-    on_time = facts.total(facts.year, Direction.DOWNSTREAM, "delivered_on_time")
+    on_time = facts.total("n_on_time", Direction.DOWNSTREAM)
     slowest = max(
         row["slowest"]
-        for (y, d), row in facts.totals.items()
-        if y == facts.year and d == Direction.DOWNSTREAM and row["slowest"] is not None
+        for (_center, d), row in facts.by_center.items()
+        if d == Direction.DOWNSTREAM and row["slowest"] is not None
     )
     values = {
         "on_time": on_time,
@@ -326,14 +329,10 @@ def _upstream_price(ind: Indicator, facts: DeliveryFacts) -> IndicatorResult:
     )
 
 
-def _cost_per_parcel(facts: DeliveryFacts, year: int) -> tuple[Decimal, int]:
-    return facts.total(year, None, "cost_total"), facts.total(year, None, "costed")
-
-
 def _cost_falls(ind: Indicator, facts: DeliveryFacts) -> IndicatorResult:
     link = _period_link(facts)
-    now_total, now_n = _cost_per_parcel(facts, facts.year)
-    before_total, before_n = _cost_per_parcel(facts, facts.year - 1)
+    now_total, now_n = facts.total("cost"), facts.total("n_costed")
+    before_total, before_n = facts.cost_before
     values = {"year": facts.year, "previous": facts.year - 1}
     if not before_n:
         return _not_measured(

@@ -528,7 +528,11 @@ def build_scorecard(*, county: County | str | int, year: int) -> Scorecard:
     facts = NetworkFacts(county=county, as_of=as_of)
     ops = operations.OperationsFacts(county=county, year=year, as_of=as_of)
     logistics = delivery.DeliveryFacts(
-        county=county, year=year, as_of=as_of, operating_facilities=facts.operating_at(as_of)[1]
+        county=county,
+        year=year,
+        as_of=as_of,
+        facilities=facts.facilities,
+        operating_facilities=facts.operating_at(as_of)[1],
     )
     results = []
     for ind in registry.scored():
