@@ -427,13 +427,19 @@ def _one_funded_per_route(ind: Indicator, facts: DeliveryFacts) -> IndicatorResu
     link = register_url("logistics:carrier_list")
     routes: dict[str, list[str]] = defaultdict(list)
     labels: dict[str, str] = {}
-    funded = Carrier.objects.filter(county=facts.county, funded=True).order_by("name")
-    for name, route in funded.values_list("name", "funded_route"):
+    carriers = list(
+        Carrier.objects.filter(county=facts.county)
+        .order_by("name")
+        .values_list("name", "funded", "funded_route")
+    )
+    for name, funded, route in carriers:
+        if not funded:
+            continue
         key = route.strip().casefold()
         routes[key].append(name)
         labels.setdefault(key, route.strip())
     most = max((len(names) for names in routes.values()), default=0)
-    if not routes and not Carrier.objects.filter(county=facts.county).exists():
+    if not carriers:
         return _not_measured(ind, _("No carrier is registered."), link)
     if not routes:
         reason = _("No carrier receives program funds.")
