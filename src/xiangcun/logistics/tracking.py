@@ -271,14 +271,27 @@ def orders_follow_parcels(*, actor, shipments: list[Shipment]) -> int:
     from xiangcun.stations.models import Transaction
     from xiangcun.stations.services import transaction_follow_parcel
 
+    candidates = [
+        s
+        for s in shipments
+        if s.transaction_id is not None
+        and s.direction == Direction.DOWNSTREAM
+        and s.status != ShipmentStatus.RETURNED
+        and s.arrived_at is not None
+    ]
+    # Entries that can still move (one query): replayed batches then cost no service call.
+    movable = (
+        set(
+            Transaction.objects.filter(
+                pk__in=[s.transaction_id for s in candidates], status__in=(TxStatus.SHIPPED, TxStatus.ARRIVED)
+            ).values_list("pk", flat=True)
+        )
+        if candidates
+        else set()
+    )
     moved = 0
-    for shipment in shipments:
-        if (
-            shipment.transaction_id is None
-            or shipment.direction != Direction.DOWNSTREAM
-            or shipment.status == ShipmentStatus.RETURNED
-            or shipment.arrived_at is None
-        ):
+    for shipment in candidates:
+        if shipment.transaction_id not in movable:
             continue
         steps = [(TxStatus.ARRIVED, shipment.arrived_at)]
         if shipment.signed_at is not None:
