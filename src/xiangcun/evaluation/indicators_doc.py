@@ -95,15 +95,22 @@ def render_markdown(computed: set[str]) -> str:
         "",
         *operations_definitions(),
         "",
+        "## How the logistics indicators are computed",
+        "",
+        "From `src/xiangcun/evaluation/delivery.py` (the monthly rollup is described in docs/logistics.md):",
+        "",
+        *operations_definitions("delivery"),
+        "",
     ]
     return "\n".join(lines)
 
 
-def operations_definitions() -> list[str]:
-    """The definitions part of the `operations` module's docstring (after its first paragraph)."""
-    from . import operations
+def operations_definitions(module: str = "operations") -> list[str]:
+    """The definitions part of an indicator module's docstring (`operations`, `delivery`)."""
+    from . import delivery, operations
 
-    text = operations.__doc__.split("Definitions (also in docs/indicators.md):", 1)[1]
+    source = {"operations": operations, "delivery": delivery}[module]
+    text = source.__doc__.split("Definitions (also in docs/indicators.md):", 1)[1]
     return [
         line.strip() if not line.startswith("  ") else "  " + line.strip()
         for line in text.strip().splitlines()

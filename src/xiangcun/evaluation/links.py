@@ -18,6 +18,9 @@ PAGE_PATHS = {
     "stations:company_list": "/stations/companies/",
     "reporting:stations": "/reports/stations/",
     "reporting:county": "/reports/county/",
+    "logistics:performance": "/logistics/performance/",
+    "logistics:carrier_list": "/logistics/carriers/",
+    "planning:plan_list": "/planning/",
 }
 
 

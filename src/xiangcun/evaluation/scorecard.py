@@ -3,7 +3,7 @@
 `build_scorecard(county=..., year=...)` reads the network once (the status history, the stations,
 facilities, villages and townships, from which it takes the coverage counts of
 `network.selectors.coverage_from` and the standards check) and the monthly rollups of station operations once
-(`evaluation.operations`), and judges each indicator:
+(`evaluation.operations`) and of deliveries (`evaluation.delivery`), and judges each indicator:
 
 - `met` / `not_met` only for data-measured indicators whose inputs exist, compared exactly
   (ratios as fractions, so 49.96 % is not ≥ 50 % even though it shows as 50.0);
@@ -38,7 +38,7 @@ from xiangcun.network.standard import STANDARDS, STATION_LARGE_VILLAGE_POPULATIO
 from xiangcun.regions.choices import FactSource
 from xiangcun.regions.models import County, Township, Village
 
-from . import operations, registry
+from . import delivery, operations, registry
 from .links import register_url
 from .registry import Indicator
 from .results import (  # noqa: F401 (re-exported: the scorecard's public names)
@@ -268,22 +268,6 @@ def _large_village_coverage(ind: Indicator, facts: NetworkFacts) -> IndicatorRes
     )
 
 
-def _express_coverage(ind: Indicator, facts: NetworkFacts) -> IndicatorResult:
-    c = facts.counts
-    link = register_url("regions:township_list", has_express_outlet=False)
-    if not c["townships"]:
-        return _not_measured(ind, _("The county has no townships."))
-    if not c["townships_express_known"]:
-        return _not_measured(ind, _("No township's express outlet is recorded yet."), link)
-    unknown = c["townships"] - c["townships_express_known"]
-    reason = (
-        _("%(n)s townships' express outlet is unknown; they count as without one.") % {"n": unknown}
-        if unknown
-        else ""
-    )
-    return _ratio(ind, c["townships_with_express_outlet"], c["townships"], link=link, reason=reason)
-
-
 def _facility_count(kind: str, link_kind: str) -> Callable[[Indicator, NetworkFacts], IndicatorResult]:
     def compute(ind: Indicator, facts: NetworkFacts) -> IndicatorResult:
         return _count(
@@ -440,7 +424,6 @@ COMPUTED: dict[str, Callable[[Indicator, NetworkFacts], IndicatorResult]] = {
     "R1.2-county-warehouse": _facility_count(FacilityKind.COUNTY_WAREHOUSE, FacilityKind.COUNTY_WAREHOUSE),
     "R1.3-township-centers": _facility_count(FacilityKind.TOWNSHIP_CENTER, FacilityKind.TOWNSHIP_CENTER),
     "R1.2-logistics-standard": _logistics_compliance,
-    "R1.3-express-township-coverage": _express_coverage,
     "R1.4-stations": _stations,
     "R1.4-station-standard": _station_compliance,
     "R1.4-one-funded-station-per-village": _duplicate_funded,
@@ -494,7 +477,7 @@ def _veto(ind: Indicator, facts: NetworkFacts) -> VetoResult:
 
 def computed_ids() -> set[str]:
     """Ids of the indicators and veto items this version computes from data."""
-    return set(COMPUTED) | set(operations.COMPUTED) | set(COMPUTED_VETO)
+    return set(COMPUTED) | set(operations.COMPUTED) | set(delivery.COMPUTED) | set(COMPUTED_VETO)
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -544,12 +527,21 @@ def build_scorecard(*, county: County | str | int, year: int) -> Scorecard:
     as_of = year_end(year)
     facts = NetworkFacts(county=county, as_of=as_of)
     ops = operations.OperationsFacts(county=county, year=year, as_of=as_of)
+    logistics = delivery.DeliveryFacts(
+        county=county,
+        year=year,
+        as_of=as_of,
+        facilities=facts.facilities,
+        operating_facilities=facts.operating_at(as_of)[1],
+    )
     results = []
     for ind in registry.scored():
         if ind.id in COMPUTED:
             results.append(COMPUTED[ind.id](ind, facts))
         elif ind.id in operations.COMPUTED:
             results.append(operations.COMPUTED[ind.id](ind, ops))
+        elif ind.id in delivery.COMPUTED:
+            results.append(delivery.COMPUTED[ind.id](ind, logistics))
         else:
             results.append(_not_measured(ind, _module_reason(ind)))
     veto = [_veto(ind, facts) for ind in registry.veto_items()]
@@ -560,7 +552,9 @@ def build_scorecard(*, county: County | str | int, year: int) -> Scorecard:
 
 
 def _json_number(value):
-    # Percentages carry one decimal, which a float shows exactly as written (33.3).
+    # Percentages carry one decimal, which a float shows exactly as written (33.3); a date (done on) as ISO.
+    if isinstance(value, date):
+        return value.isoformat()
     return float(value) if isinstance(value, Decimal) else value
 
 
@@ -576,9 +570,11 @@ def _json_target(target):
 
 def scorecard_to_dict(scorecard: Scorecard) -> dict:
     """The scorecard's JSON (CLI and API): `name` is the Chinese name (`name_en` beside it);
-    `numerator`/`denominator` are numbers for every ratio and average (counts, seconds, or yuan) and null
-    otherwise; `value` is a number (a percentage with one decimal for ratios), true/false for a yes/no
-    requirement, or null when not measured; `target` is a number,
+    `numerator`/`denominator` are numbers for every ratio and average (counts, seconds, or yuan), for the
+    yes/no requirements counted from data (e.g. observations met / observations) and for the delivery
+    days (parcels on time / parcels delivered), null otherwise; `value` is a number (a percentage with
+    one decimal for ratios), true/false for a yes/no requirement, an ISO date (done on), or null when not
+    measured; `target` is a number,
     [low, high], true (a yes/no requirement) or an ISO date (done by then)."""
     return {
         "county": scorecard.county.code,

@@ -264,6 +264,15 @@ class Shipment(BaseModel):
             models.Index(fields=["county", "booked_at"], name="shipment_county_booked_idx"),
             models.Index(fields=["county", "status", "booked_at"], name="shipment_county_status_idx"),
             models.Index(fields=["county", "waybill_no"], name="shipment_county_waybill_idx"),
+            # The rollup's recompute of one key and month (`rollups.delivery_rollup_refresh`).
+            models.Index(
+                fields=["county", "carrier", "center", "direction", "booked_at"],
+                name="shipment_rollup_booked_idx",
+            ),
+            models.Index(
+                fields=["county", "carrier", "center", "direction", "arrived_at"],
+                name="shipment_rollup_arrived_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -503,3 +512,62 @@ class PriceBenchmark(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source} {self.weight_kg} kg"
+
+
+class DeliveryMonth(models.Model):
+    """The monthly rollup of the delivery ledger (物流配送月汇总): per county, Beijing-time month, carrier,
+    township center, township (of the parcel's village station) and direction. Kept exact by
+    `logistics.rollups` (each shipment change recomputes the rows it touches; `delivery_rollup_rebuild`
+    recomputes a county's from the shipments), so the performance page and the scorecard read a few
+    hundred rows instead of the ledger.
+
+    Which month a parcel counts in, per measure (docs/logistics.md):
+
+    - by the month its waybill was made (`booked_at`): `parcels`, `weight_g`, `declared_value`,
+      `costed`, `cost_total`, `returned` (booked that month, returned since), and `on_time` / `late`:
+      downstream parcels, not returned, that reached their station within / after 7 days of leaving the
+      county warehouse (the performance page's figures for waybills made in a period);
+    - by the month it reached its destination (`arrived_at`): `delivered` (either direction) and
+      `delivered_on_time` (downstream, reached the station by `due_at`, returned afterwards or not): the
+      scorecard's on-time rate of the parcels delivered in a year; `slowest_delivery`, the longest time
+      from leaving the county warehouse to reaching the station among those downstream parcels.
+    """
+
+    county = models.ForeignKey("regions.County", verbose_name=_("county"), on_delete=models.CASCADE)
+    month = models.DateField(_("month"))
+    carrier = models.ForeignKey(
+        Carrier, verbose_name=_("carrier"), on_delete=models.CASCADE, related_name="+"
+    )
+    center = models.ForeignKey(
+        "network.Facility", verbose_name=_("township center"), on_delete=models.CASCADE, related_name="+"
+    )
+    township = models.ForeignKey(
+        "regions.Township", verbose_name=_("township"), on_delete=models.CASCADE, related_name="+"
+    )
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    parcels = models.PositiveIntegerField(_("parcels booked"), default=0)
+    weight_g = models.PositiveBigIntegerField(_("weight (g)"), default=0)
+    declared_value = MoneyField(_("declared value (yuan)"), default=0)
+    costed = models.PositiveIntegerField(_("parcels with a cost"), default=0)
+    cost_total = MoneyField(_("delivery cost (yuan)"), default=0)
+    returned = models.PositiveIntegerField(_("returned"), default=0)
+    on_time = models.PositiveIntegerField(_("on time (by waybill month)"), default=0)
+    late = models.PositiveIntegerField(_("late (by waybill month)"), default=0)
+    delivered = models.PositiveIntegerField(_("delivered"), default=0)
+    delivered_on_time = models.PositiveIntegerField(_("delivered within 7 days"), default=0)
+    slowest_delivery = models.DurationField(_("slowest delivery"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery month")
+        verbose_name_plural = _("delivery months")
+        ordering = ["month", "carrier", "center", "township", "direction"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "month", "carrier", "center", "township", "direction"],
+                name="delivery_month_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["county", "month"], name="delivery_month_county_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.carrier_id}/{self.center_id}/{self.township_id} {self.direction}"

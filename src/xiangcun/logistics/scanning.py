@@ -7,7 +7,9 @@ An invalid item is rejected with field errors and blocks no other; each valid it
 savepoint (nothing half-written). A UUID already stored, or the same scan (parcel, kind, site, time)
 already stored under another UUID, is a `duplicate`: re-sending a batch is safe. Afterwards each parcel
 touched is re-derived from all its scans (`tracking.shipment_refresh`), so the order scans arrive in
-does not matter.
+does not matter; the monthly rollup rows of the parcels that changed are recomputed, and a proxy
+purchase whose parcel reached its station moves to "arrived" / "picked up" in the station ledger
+(`tracking.orders_follow_parcels`).
 
 `site` is the code of a facility (e.g. TC-01) or a village station (130425100201-01); a station's
 manager may leave it out (their own station). It may be left out for a delivery outside the county.
@@ -33,7 +35,7 @@ from xiangcun.core.errors import PermissionDenied
 from .choices import MAX_SCAN_BATCH, ScanKind
 from .models import EXTERNAL, Leg, Scan, Shipment, site_key
 from .selectors import shipment_list
-from .tracking import route_of, scan_rank, shipments_refresh
+from .tracking import orders_follow_parcels, route_of, scan_rank, shipments_refresh
 
 EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)
@@ -312,6 +314,7 @@ def scans_record(*, actor, items: Sequence) -> list[ScanResult]:
                 Shipment.objects.select_for_update().filter(pk__in=ids[start : start + 500]).order_by("pk")
             )
         outcome = shipments_refresh(locked)
+        orders_follow_parcels(actor=actor, shipments=locked)
         for shipment in locked:
             old, new_status = outcome[shipment.pk]
             created = sum(1 for r in touched[shipment.pk] if r.status == "created")

@@ -176,14 +176,116 @@ def _in_period(qs: QuerySet, start: datetime | None, end: datetime | None) -> Qu
     return qs
 
 
+def _month_start(moment: datetime | None) -> bool:
+    from .rollups import TZ
+
+    if moment is None:
+        return True
+    local = moment.astimezone(TZ)
+    return (local.day, local.hour, local.minute, local.second, local.microsecond) == (1, 0, 0, 0, 0)
+
+
+def rollup_answers(*, user, start: datetime | None, end: datetime | None) -> bool:
+    """Whether the monthly rollup gives the same figures as the shipments for this user and period:
+    the period is whole Beijing-time months (or open), and the user's scope is a county, a township or
+    a carrier (rollup rows are per carrier, township center and township; a station's manager sees one
+    station, which the rollup does not separate)."""
+    if getattr(user, "station_id", None) is not None and not user.is_superuser:
+        return False
+    return _month_start(start) and _month_start(end)
+
+
+def delivery_month_list(*, user) -> QuerySet:
+    """The rollup rows the user may see, scoped as `shipment_list` (no rows for a station's manager)."""
+    from .models import DeliveryMonth
+
+    qs = DeliveryMonth.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.county_id is None or user.station_id is not None:
+        return qs.none()
+    qs = qs.filter(county_id=user.county_id)
+    if user.role == Role.CARRIER:
+        carrier_id = user_carrier_id(user)
+        if carrier_id is None:
+            return qs.none()
+        qs = qs.filter(carrier_id=carrier_id)
+    if user.township_id is not None:
+        return qs.filter(Q(township_id=user.township_id) | Q(center__township_id=user.township_id))
+    return qs
+
+
+def _performance_from_rollup(*, user, group: str, label: str, now: datetime, start, end) -> list[Performance]:
+    """`_performance` from the monthly rollup: every figure but the late parcels not yet delivered (past
+    their due time at `now`), which are counted live among the open parcels (the aging list's)."""
+    from .rollups import month_of
+
+    rows = delivery_month_list(user=user)
+    if start is not None:
+        rows = rows.filter(month__gte=month_of(start))
+    if end is not None:
+        rows = rows.filter(month__lt=month_of(end))
+    down = Q(direction=Direction.DOWNSTREAM)
+    figures = (
+        rows.order_by()
+        .values(group, label)
+        .annotate(
+            n_parcels=Sum("parcels"),
+            n_downstream=Sum("parcels", filter=down),
+            n_on_time=Sum("on_time"),
+            n_late=Sum("late"),
+            n_returned=Sum("returned"),
+            n_costed=Sum("costed"),
+            n_cost_total=Sum("cost_total"),
+        )
+        .filter(n_parcels__gt=0)
+        .order_by(label)
+    )
+    live_group = {"carrier_id": "carrier_id", "township_id": "station__township_id"}[group]
+    overdue = dict(
+        _in_period(shipment_list(user=user), start, end)
+        .filter(direction=Direction.DOWNSTREAM, status__in=OPEN_STATUSES, due_at__lt=now)
+        .order_by()
+        .values(live_group)
+        .annotate(n=Count("id"))
+        .values_list(live_group, "n")
+    )
+    return [
+        Performance(
+            key=row[group],
+            label=row[label],
+            parcels=row["n_parcels"],
+            downstream=row["n_downstream"] or 0,
+            upstream=row["n_parcels"] - (row["n_downstream"] or 0),
+            on_time=row["n_on_time"],
+            late=row["n_late"] + overdue.get(row[group], 0),
+            returned=row["n_returned"],
+            costed=row["n_costed"],
+            cost_total=row["n_cost_total"] or Decimal("0.00"),
+        )
+        for row in figures
+    ]
+
+
 def carrier_performance(*, user, now: datetime, start=None, end=None) -> list[Performance]:
-    """Per carrier: parcels, on-time rate within 7 days, cost per parcel (waybills made in [start, end))."""
+    """Per carrier: parcels, on-time rate within 7 days, cost per parcel (waybills made in [start, end)).
+    From the monthly rollup when it gives the same figures (`rollup_answers`), else from the shipments."""
+    if rollup_answers(user=user, start=start, end=end):
+        return _performance_from_rollup(
+            user=user, group="carrier_id", label="carrier__name", now=now, start=start, end=end
+        )
     qs = _in_period(shipment_list(user=user), start, end)
     return _performance(qs, "carrier_id", "carrier__name", now=now)
 
 
 def township_performance(*, user, now: datetime, start=None, end=None) -> list[Performance]:
     """Per township of the parcels' village stations, as `carrier_performance`."""
+    if rollup_answers(user=user, start=start, end=end):
+        return _performance_from_rollup(
+            user=user, group="township_id", label="township__name", now=now, start=start, end=end
+        )
     qs = _in_period(shipment_list(user=user), start, end)
     return _performance(qs, "station__township_id", "station__township__name", now=now)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .choices import DELIVERY_LIMIT, SHIPMENT_TRANSITIONS, Direction, LegStatus, ScanKind, ShipmentStatus
 from .models import EXTERNAL, Leg, Scan, Shipment
+from .rollups import delivery_rollup_refresh, shipment_keys
 
 RETURNED_RANK = 10**6
 
@@ -182,7 +183,8 @@ def shipment_refresh(shipment: Shipment) -> tuple[str, str]:
 
 
 def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
-    """`shipment_refresh` for many parcels at once (three queries to read, two bulk updates to write);
+    """`shipment_refresh` for many parcels at once (four queries to read, two bulk updates to write, then
+    the monthly rollup rows of the parcels that changed, `rollups.delivery_rollup_refresh`);
     {shipment id: (old status, new status)}. The caller holds the rows' locks."""
     from collections import defaultdict
 
@@ -199,6 +201,8 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
         scans_of[shipment_id].append(ScanFact(kind, key, at))
     outcome: dict[int, tuple[str, str]] = {}
     changed_shipments, changed_legs = [], []
+    rollup_keys: set = set()
+    townships = _townships_of(shipments)
     now = timezone.now()
     for shipment in shipments:
         legs = legs_of[shipment.pk]
@@ -219,10 +223,12 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
             **_key_to_fields(result.current_key),
         }
         if any(getattr(shipment, f) != v for f, v in values.items()):
+            rollup_keys |= shipment_keys(shipment, townships[shipment.station_id])
             for f, v in values.items():
                 setattr(shipment, f, v)
             shipment.updated_at = now
             changed_shipments.append(shipment)
+            rollup_keys |= shipment_keys(shipment, townships[shipment.station_id])
         for leg, state in zip(legs, result.legs, strict=True):
             new = (state.status, state.departed_at, state.arrived_at)
             if (leg.status, leg.departed_at, leg.arrived_at) != new:
@@ -235,4 +241,62 @@ def shipments_refresh(shipments: list[Shipment]) -> dict[int, tuple[str, str]]:
         )
     if changed_legs:
         Leg.objects.bulk_update(changed_legs, ["status", "departed_at", "arrived_at"], batch_size=200)
+    # The monthly rollup: the rows of each changed parcel before and after (e.g. an earlier "delivered"
+    # scan moves its arrival into the previous month), each distinct row recomputed once.
+    delivery_rollup_refresh(rollup_keys)
     return outcome
+
+
+def _townships_of(shipments: list[Shipment]) -> dict[int, int]:
+    """Station id → its township id, for the rollup keys of `shipments` (one query)."""
+    from xiangcun.network.models import Station
+
+    ids = {s.station_id for s in shipments}
+    return dict(Station.objects.filter(pk__in=ids).values_list("pk", "township_id")) if ids else {}
+
+
+def orders_follow_parcels(*, actor, shipments: list[Shipment]) -> int:
+    """The station ledger follows its parcels (R3 with R2's ledger): a downstream parcel carrying a
+    proxy purchase (`Shipment.transaction`) that has reached its station (scanned in, delivered or
+    signed for there: `arrived_at`) moves the entry from "shipped" to "arrived", and once signed for
+    from "arrived" to "picked up", dated at those scans, through
+    `stations.services.transaction_follow_parcel` (state machine, event, audit).
+
+    Derived from the refreshed tracking state, not from the scans of the batch, so replayed and
+    out-of-order scans give the same entry: a signed-for scan received first moves the entry through
+    both steps, and a duplicate moves nothing. Returned parcels move nothing. Returns the number of
+    transitions made.
+    """
+    from xiangcun.stations.choices import TxStatus
+    from xiangcun.stations.models import Transaction
+    from xiangcun.stations.services import transaction_follow_parcel
+
+    candidates = [
+        s
+        for s in shipments
+        if s.transaction_id is not None
+        and s.direction == Direction.DOWNSTREAM
+        and s.status != ShipmentStatus.RETURNED
+        and s.arrived_at is not None
+    ]
+    # Entries that can still move (one query): replayed batches then cost no service call.
+    movable = (
+        set(
+            Transaction.objects.filter(
+                pk__in=[s.transaction_id for s in candidates], status__in=(TxStatus.SHIPPED, TxStatus.ARRIVED)
+            ).values_list("pk", flat=True)
+        )
+        if candidates
+        else set()
+    )
+    moved = 0
+    for shipment in candidates:
+        if shipment.transaction_id not in movable:
+            continue
+        steps = [(TxStatus.ARRIVED, shipment.arrived_at)]
+        if shipment.signed_at is not None:
+            steps.append((TxStatus.PICKED_UP, shipment.signed_at))
+        order = Transaction(pk=shipment.transaction_id)  # locked and read by the service
+        for to_status, at in steps:
+            moved += transaction_follow_parcel(actor=actor, tx=order, to_status=to_status, occurred_at=at)
+    return moved

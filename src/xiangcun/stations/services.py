@@ -66,6 +66,13 @@ def transaction_transition(
             code="invalid",
             fields={"occurred_at": [_("Out of range.")]},
         )
+    _apply_transition(tx, to_status, occurred_at=occurred_at, actor=actor, note=note)
+    return tx
+
+
+def _apply_transition(tx: Transaction, to_status: str, *, occurred_at: datetime, actor, note: str) -> None:
+    """Write a checked transition of a locked entry: its status, a TransactionEvent, the voids in the
+    rollups, an audit event."""
     from_status = tx.status
     tx.status = to_status
     tx.status_changed_at = occurred_at
@@ -99,7 +106,24 @@ def transaction_transition(
         instance=tx,
         changes={"status": [from_status, to_status]},
     )
-    return tx
+
+
+@transaction.atomic
+def transaction_follow_parcel(*, actor, tx: Transaction, to_status: str, occurred_at: datetime) -> bool:
+    """Move a proxy purchase along as its parcel is scanned (logistics): reached the station → arrived,
+    signed for → picked up. Returns whether the entry moved.
+
+    Not the manager's own change, so there is no `may_record` check: the scan was checked (the scanner
+    may scan that parcel at that site). Scans are replayed and arrive out of order, so a transition the
+    entry's state machine does not allow from its current status (already moved, cancelled, returned)
+    is skipped, not refused. The change is dated at the scan, kept between the entry's time and now.
+    """
+    tx = Transaction.objects.select_for_update().select_related("station").get(pk=tx.pk)
+    if to_status not in TX_TRANSITIONS[tx.kind].get(tx.status, ()):
+        return False
+    occurred_at = min(max(occurred_at, tx.occurred_at), timezone.now())
+    _apply_transition(tx, to_status, occurred_at=occurred_at, actor=actor, note=_("Parcel scan"))
+    return True
 
 
 # ==================================================================================================

@@ -248,13 +248,16 @@ def test_computed_ids_exist_and_are_data_measured():
     for indicator_id in computed_ids():
         ind = registry.get(indicator_id)
         assert ind.measured == "data", indicator_id
-        assert ind.module in {"network", "regions", "stations", "reporting"}, indicator_id
+        assert ind.module in {"network", "regions", "stations", "reporting", "logistics", "planning"}, (
+            indicator_id
+        )
     assert set(COMPUTED_VETO) == {"R13-progress"}
     assert not any(registry.get(i).veto for i in COMPUTED)
-    # Every indicator of the network and station modules measured from data is computed in this version.
-    built = {"network", "regions", "stations"}
+    # Every indicator of the network, station, logistics and planning modules measured from data is
+    # computed in this version, but the delivery ledger's completeness (no rule from records yet).
+    built = {"network", "regions", "stations", "logistics", "planning"}
     measured = {i.id for i in registry.INDICATORS if i.module in built and i.measured == "data"}
-    assert measured | {"R12-transactions-growth"} == computed_ids()
+    assert measured - {"R3-delivery-ledger"} | {"R12-transactions-growth"} == computed_ids()
 
 
 def test_docs_match_the_registry():

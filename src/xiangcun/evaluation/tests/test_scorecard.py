@@ -247,9 +247,10 @@ def test_everything_else_is_not_measured_and_nothing_is_met_without_data(county)
             assert card.result(indicator_id).reason.startswith("Not measured yet"), indicator_id
     # An empty network: counts are not met, ratios over nothing are not measured, nothing is met.
     assert set(statuses.values()) == {"not_met", "not_measured"}
-    # Not met: 5 counts (with service companies), 4 village ratios (coverage, poor, large, broadband
-    # 4/6), 3 milestones. Without an operating station the rule on charges to stations is not measured.
-    assert card.summary() == {"met": 0, "not_met": 12, "not_measured": 90, "manual": 0}
+    # Not met: 6 counts (with service companies and carriers at township centers), 4 village ratios
+    # (coverage, poor, large, broadband 4/6), 3 milestones and the layout plan (none saved by its
+    # deadline). Without an operating station the rule on charges to stations is not measured.
+    assert card.summary() == {"met": 0, "not_met": 14, "not_measured": 88, "manual": 0}
     for r in card.indicators:
         if r.value is None:
             assert r.numerator is None and r.denominator is None, r.id

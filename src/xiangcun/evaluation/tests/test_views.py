@@ -54,8 +54,9 @@ def test_page_shows_badges_groups_and_links(county, bureau, network):
     assert veto.count("<tr id=") == 5
     assert "Vetoed" in veto and "Not measured" in veto
     assert '<option value="2018" selected>2018</option>' in html
-    assert card.summary() == {"met": 2, "not_met": 21, "not_measured": 79, "manual": 0}
-    assert ">Met: 2</span>" in html and ">Not met: 21</span>" in html
+    # Not met among them: no carrier at a township center, no layout plan saved by its deadline.
+    assert card.summary() == {"met": 2, "not_met": 23, "not_measured": 77, "manual": 0}
+    assert ">Met: 2</span>" in html and ">Not met: 23</span>" in html
 
 
 @pytest.mark.django_db
@@ -96,12 +97,15 @@ def test_every_link_opens_its_register_with_the_rows_behind_the_value(county, bu
     client = _client(bureau)
     card = client.get("/evaluation/scorecard/", {"year": 2018}).context["scorecard"]
     links = {r.id: r.link for r in card.indicators if r.link} | {v.id: v.link for v in card.veto if v.link}
-    assert len(links) == 29
-    counts, reports = {}, set()
+    assert len(links) == 35
+    counts, reports, logistics = {}, set(), set()
     for indicator_id, link in links.items():
         response = client.get(link)
         assert response.status_code == 200, (indicator_id, link)
-        if link.startswith("/reports/"):  # a report of the year: the ranking or the county's trends
+        if link.startswith(("/logistics/", "/planning/")):  # the bureau's logistics figures, carriers, plans
+            assert {"carriers", "plans"} & set(response.context.keys()), link
+            logistics.add(link)
+        elif link.startswith("/reports/"):  # a report of the year: the ranking or the county's trends
             assert "table" in response.context or "trend" in response.context, link
             assert response.context["year"] == 2018
             reports.add(link)
@@ -110,6 +114,12 @@ def test_every_link_opens_its_register_with_the_rows_behind_the_value(county, bu
         else:
             counts[link] = response.context["register"].count
     assert reports == {"/reports/stations/?year=2018", "/reports/county/?year=2018"}
+    assert logistics == {
+        "/logistics/performance/?day_from=2018-01-01&day_to=2018-12-31",
+        "/logistics/performance/",
+        "/logistics/carriers/",
+        "/planning/",
+    }
     assert links["R2-orders-per-station-month"] == "/reports/stations/?year=2018"
     assert links["R12-transactions-growth"] == "/reports/county/?year=2018"
     assert counts["/stations/charges/?forbidden=true"] == 0

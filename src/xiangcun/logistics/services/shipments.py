@@ -18,6 +18,7 @@ from xiangcun.core.scoping import lock_in_scope
 
 from ..choices import MAX_COST, MAX_DECLARED_VALUE, MAX_WEIGHT_KG, WAYBILL_PATTERN, Direction
 from ..models import Carrier, Leg, Shipment
+from ..rollups import delivery_rollup_refresh, shipment_keys
 from ..selectors import carrier_list, user_carrier_id
 from .checks import CLOCK_SKEW, EARLIEST, money_value, text_value
 
@@ -255,6 +256,7 @@ def shipment_create(
         Leg.objects.create(
             county_id=shipment.county_id, shipment=shipment, sequence=sequence, carrier=carrier, **leg
         )
+    delivery_rollup_refresh(shipment_keys(shipment, station.township_id))
     audit_record(
         actor=actor,
         action="shipment.create",
