@@ -18,8 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import islice
 
+from django.core.management.color import no_style
 from django.db import connection
 
 from xiangcun.accounts.choices import Role
@@ -28,6 +30,8 @@ from xiangcun.core.audit import audit_record
 from xiangcun.core.db import write_lock
 from xiangcun.core.money import from_fen
 from xiangcun.households.models import Household
+from xiangcun.logistics import services as logistics_services
+from xiangcun.logistics.models import Leg, Scan, Shipment
 from xiangcun.network.models import Facility, StaffMember, Station
 from xiangcun.regions.models import County
 from xiangcun.reporting.models import StationDayOnline, StationMonthOnline
@@ -41,7 +45,7 @@ from xiangcun.stations.models import (
     Transaction,
 )
 
-from .simulation import DemoPlan, draws, people
+from .simulation import DemoPlan, draws, parcels, people
 from .simulation.ledger import (
     LEDGER_COLUMNS,
     Calendar,
@@ -49,6 +53,16 @@ from .simulation.ledger import (
     LedgerTotals,
     OpsStation,
     station_ledger,
+)
+from .simulation.parcels import (
+    LEG_COLUMNS,
+    SCAN_COLUMNS,
+    SHIPMENT_COLUMNS,
+    CarrierRef,
+    Ids,
+    ParcelStation,
+    ParcelTotals,
+    StationCourier,
 )
 from .simulation.uptime import UptimeTotals, power_cuts, station_spans
 
@@ -58,6 +72,8 @@ RECONCILIATION_DIFFERENCES = 8
 CHUNK = 5000
 # Simulate in a child process while the parent inserts (see `_messages`); tests may switch it off.
 PARALLEL = True
+# SQLite: drop the indexes of the ledger and parcel tables during their insert, create them after.
+DROP_INDEXES = True
 SPAN_COLUMNS = ("county_id", "station_id", "start", "end", "heartbeats")
 
 
@@ -70,6 +86,11 @@ class OperationsSummary:
     transactions: int = 0
     spans: int = 0
     reconciliations: int = 0
+    carriers: int = 0
+    shipments: int = 0
+    legs: int = 0
+    scans: int = 0
+    parcels: ParcelTotals | None = None
     by_year: dict = field(default_factory=dict)  # year → (entries, amount yuan)
     tiers: dict = field(default_factory=dict)  # tier → stations
 
@@ -100,14 +121,29 @@ def operations_load(
     summary.charges = _company_and_charges(admin, county, plan)
     progress.advance()
     summary.terminals = _terminals(admin, county, stations)
+    summary.carriers = _carriers(admin, county, plan)
     job = operations_job(county, plan, scale=scale, first=first, last=last)
     with_terminal = job.with_terminal
     messages = _messages(job)
     progress.start("ledger", len(stations))
     done: dict = {}
-    _bulk_insert(Transaction._meta.db_table, LEDGER_COLUMNS, _rows(messages, "ledger", progress, done))
-    totals: LedgerTotals = done["ledger"]
+    counts = _insert_streams(
+        messages,
+        {
+            "ledger": (Transaction, LEDGER_COLUMNS),
+            "shipments": (Shipment, SHIPMENT_COLUMNS),
+            "legs": (Leg, LEG_COLUMNS),
+            "scans": (Scan, SCAN_COLUMNS),
+        },
+        progress,
+        done,
+        until="ledger_done",
+    )
+    totals: LedgerTotals
+    totals, parcel_totals = done["ledger_done"]
     summary.transactions = totals.rows
+    summary.shipments, summary.legs, summary.scans = counts["shipments"], counts["legs"], counts["scans"]
+    summary.parcels = parcel_totals
     progress.start("uptime", len(with_terminal))
     _bulk_insert(OnlineSpan._meta.db_table, SPAN_COLUMNS, _rows(messages, "spans", progress, done))
     uptime: UptimeTotals = done["spans"]
@@ -136,6 +172,16 @@ def operations_load(
             f"{summary.charges} charges, {summary.reconciliations} reconciliations"
         ),
     )
+    audit_record(
+        actor=admin,
+        action="demo.shipments_load",
+        instance=county,
+        county=county,
+        note=(
+            f"seed {seed}, scale {scale}: {summary.shipments} parcels, {summary.legs} legs, "
+            f"{summary.scans} scans of {summary.carriers} carriers"
+        ),
+    )
     return summary
 
 
@@ -147,7 +193,7 @@ def operations_job(county: County, plan: DemoPlan, *, scale: float, first: date,
     refs = defaultdict(list)
     for h in people.households(draws.for_step(plan.seed, "households"), plan.villages):
         refs[h.village_code].append(HouseholdRef(ids[h.code], h.village_code, h.head_name, h.phone))
-    terminals = set(Terminal.objects.filter(county=county).values_list("station_id", flat=True))
+    terminals = dict(Terminal.objects.filter(county=county).values_list("station_id", "serial"))
     return _Job(
         seed=plan.seed,
         county_id=county.pk,
@@ -159,6 +205,11 @@ def operations_job(county: County, plan: DemoPlan, *, scale: float, first: date,
         scale=scale,
         reconcile_from=last - timedelta(days=RECONCILED_DAYS - 1),
         tz_suffix="" if connection.vendor == "sqlite" else "+00",
+        parcel_stations=_parcel_stations(county, plan, stations, terminals),
+        carriers=_carrier_refs(county),
+        township_codes=dict(county.townships.values_list("pk", "code")),
+        admin_id=User.objects.get(username="admin", is_demo=True).pk,
+        ids=_next_ids(),
     )
 
 
@@ -176,21 +227,57 @@ class _Job:
     scale: float
     reconcile_from: date
     tz_suffix: str
+    parcel_stations: dict[int, ParcelStation]  # station id → what its courier needs
+    carriers: list[CarrierRef]
+    township_codes: dict[int, str]
+    admin_id: int
+    ids: tuple[int, int, int]  # the largest transaction, shipment and leg ids before the load
+
+
+def couriers(job: _Job, ids: Ids, totals: ParcelTotals) -> dict[int, StationCourier]:
+    """Every station's courier (the logistics model and parcel rows of `simulation.parcels`)."""
+    blocked = parcels.weather(job.seed, sorted(set(job.township_codes.values())), job.first, job.last)
+    paused = parcels.pause_days(range(job.first.year, job.last.year + 2))
+    end_epoch = parcels.midnight(parcels.day_index(job.last + timedelta(days=1)))
+    return {
+        st.id: StationCourier(
+            job.seed,
+            job.parcel_stations[st.id],
+            job.carriers,
+            blocked=blocked[job.township_codes[st.township_id]],
+            paused=paused,
+            end_epoch=end_epoch,
+            county_id=job.county_id,
+            admin_id=job.admin_id,
+            ids=ids,
+            totals=totals,
+            tz_suffix=job.tz_suffix,
+        )
+        for st in job.stations
+    }
 
 
 def simulate_operations(job: _Job) -> Iterator[tuple]:
-    """The simulators' output as messages: ("ledger", rows) chunks and ("advance", None) per station,
-    ("ledger_done", LedgerTotals), then the same for "spans" and ("spans_done", UptimeTotals)."""
+    """The simulators' output as messages: ("ledger", rows), ("shipments", rows), ("legs", rows) and
+    ("scans", rows) chunks, ("advance", None) per station, ("ledger_done", (LedgerTotals,
+    ParcelTotals)), then ("spans", rows) chunks, ("advance", None) per terminal and ("spans_done",
+    UptimeTotals)."""
     days = Calendar(job.first, job.last)
     totals = LedgerTotals()
-    chunk: list[tuple] = []
+    parcel_totals = ParcelTotals()
+    ids = Ids(*job.ids)
+    by_station = couriers(job, ids, parcel_totals)
+    chunks: dict[str, list[tuple]] = {"ledger": [], "shipments": [], "legs": [], "scans": []}
     for st in job.stations:
+        courier = by_station[st.id]
+        chunk = chunks["ledger"]
         for row in station_ledger(
             job.seed,
             st,
             job.households.get(st.village_code, ()),
             days,
             totals,
+            courier=courier,
             county_id=job.county_id,
             scale=job.scale,
             reconcile_from=job.reconcile_from,
@@ -199,10 +286,20 @@ def simulate_operations(job: _Job) -> Iterator[tuple]:
             chunk.append(row)
             if len(chunk) == CHUNK:
                 yield "ledger", chunk
-                chunk = []
+                chunk = chunks["ledger"] = []
+        for what, rows in zip(("shipments", "legs", "scans"), courier.drain(), strict=True):
+            chunks[what].extend(rows)
+        if len(chunks["scans"]) >= CHUNK:
+            # Parents before children (entries, parcels, legs, scans): a row whose parent is not there yet
+            # is a pending deferred foreign-key violation, and while one is pending SQLite searches the
+            # child table for every parent row inserted.
+            for what, rows in chunks.items():
+                yield what, rows
+                chunks[what] = []
         yield "advance", None
-    yield "ledger", chunk
-    yield "ledger_done", totals
+    for what, rows in chunks.items():
+        yield what, rows
+    yield "ledger_done", (totals, parcel_totals)
     uptime = UptimeTotals()
     cuts = power_cuts(job.seed, sorted({s.township_id for s in job.stations}), job.first, job.last)
     chunk = []
@@ -250,6 +347,196 @@ def _messages(job: _Job) -> Iterator[tuple]:
             child.join()
     else:
         yield from simulate_operations(job)
+
+
+def _insert_streams(messages: Iterator[tuple], tables: dict, progress, done: dict, *, until: str) -> dict:
+    """Insert the row chunks of several tables as they come ({message kind: (model, columns)}), until
+    the `until` message (its payload goes to `done[until]`); the number of rows per kind. Foreign keys
+    between the tables are checked at commit (deferred), so the order of the chunks does not matter."""
+    counts = dict.fromkeys(tables, 0)
+    with write_lock(), connection.cursor() as cursor:
+        vendor = connection.vendor
+        qn = connection.ops.quote_name
+        statements = {}
+        for kind, (model, columns) in tables.items():
+            names = ", ".join(qn(c) for c in columns)
+            table = qn(model._meta.db_table)
+            if vendor == "postgresql":
+                statements[kind] = f"COPY {table} ({names}) FROM STDIN"
+            else:
+                marks = ", ".join(("?" if vendor == "sqlite" else "%s") for _c in columns)
+                # Only table and column names from the models are formatted in; values are parameters.
+                statements[kind] = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        rebuild = []
+        if vendor == "sqlite":
+            cursor.execute("PRAGMA cache_size = -262144")  # see _bulk_insert
+            if DROP_INDEXES:
+                rebuild = _drop_indexes(cursor, [model._meta.db_table for model, _c in tables.values()])
+        for kind, payload in messages:
+            if kind in tables:
+                counts[kind] += len(payload)
+                if not payload:
+                    continue
+                if vendor == "sqlite":
+                    sqlite3.Cursor.executemany(cursor.cursor, statements[kind], payload)
+                elif vendor == "postgresql":
+                    with cursor.cursor.copy(statements[kind]) as copy:
+                        for row in payload:
+                            copy.write_row(row)
+                else:  # pragma: no cover - other backends: Django's executemany
+                    cursor.executemany(statements[kind], payload)
+            elif kind == "advance":
+                progress.advance()
+            elif kind == until:
+                done[until] = payload
+                break
+        for sql in rebuild:
+            cursor.execute(sql)
+        # The rows carry explicit ids: move PostgreSQL's sequences past them (SQLite does it itself).
+        for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _c in tables.values()]):
+            cursor.execute(sql)
+    return counts
+
+
+def _drop_indexes(cursor, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes of `tables` (SQLite, inside the load's transaction) and return the
+    statements that create them again. Building an index once over millions of sorted keys is several
+    times cheaper than updating it row by row; a unique index refuses duplicates when it is created
+    again, and the transaction makes the drop invisible to other connections and undoes it on failure."""
+    marks = ", ".join("?" * len(tables))
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+        f"AND tbl_name IN ({marks}) ORDER BY name",
+        tables,
+    )
+    found = cursor.fetchall()
+    for name, _sql in found:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in found]
+
+
+def _next_ids() -> tuple[int, int, int]:
+    """The largest ids of the tables whose rows the simulator numbers (0 when empty)."""
+    out = []
+    for model in (Transaction, Shipment, Leg):
+        out.append(model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+    return tuple(out)
+
+
+def _carriers(admin: User, county: County, plan: DemoPlan) -> int:
+    """The carriers, their presence at the township centers, their tariffs, the platforms' prices
+    (`simulation.parcels`), through the logistics services as the demo superuser; the demo carrier
+    user works for the funded company."""
+    rng = draws.for_step(plan.seed, "carriers")
+    centers = sorted((f for f in plan.facilities if f.kind == "township_center"), key=lambda f: f.code)
+    rows = {f.code: f for f in Facility.objects.filter(county=county)}
+    third_at = set(rng.sample([f.code for f in centers], parcels.CENTERS_OF_THE_THIRD))
+    for plan_carrier in parcels.CARRIERS:
+        carrier = logistics_services.carrier_create(
+            actor=admin,
+            county=county,
+            name=plan_carrier.name,
+            kind=plan_carrier.kind,
+            contact_name=plan_carrier.contact_name,
+            contact_phone=plan_carrier.contact_phone,
+            funded=bool(plan_carrier.funded_route),
+            funded_route=plan_carrier.funded_route,
+        )
+        for center in centers:
+            opened = next(at for status, at in center.history if status == "operating").astimezone(draws.TZ)
+            since = opened.date()
+            if not plan_carrier.at_every_center:
+                if center.code not in third_at:
+                    continue
+                since += timedelta(days=rng.randint(0, parcels.THIRD_JOINS_WITHIN_DAYS))
+            logistics_services.presence_record(
+                actor=admin, carrier=carrier, facility=rows[center.code], since=since
+            )
+        for direction, years in parcels.TARIFFS[plan_carrier.key].items():
+            for year in parcels.TARIFF_YEARS:
+                first, per_kg = years[year]
+                logistics_services.tariff_record(
+                    actor=admin,
+                    carrier=carrier,
+                    direction=direction,
+                    first_price=Decimal(str(first)),
+                    extra_price_per_kg=Decimal(str(per_kg)),
+                    valid_from=date(year, 1, 1),
+                    valid_until=date(year, 12, 31) if year < parcels.TARIFF_YEARS[-1] else None,
+                )
+        if plan_carrier.funded_route:
+            user = User.objects.get(username="carrier", is_demo=True)
+            logistics_services.carrier_account_set(actor=admin, user=user, carrier=carrier)
+    for weight, prices in parcels.BENCHMARKS.items():
+        observed = [date(y, m, d) for y in parcels.TARIFF_YEARS for m, d in parcels.BENCHMARK_DAYS]
+        for on, price in zip(observed, prices, strict=True):
+            logistics_services.benchmark_record(
+                actor=admin,
+                county=county,
+                source=parcels.BENCHMARK_SOURCE,
+                weight_kg=Decimal(weight),
+                price=Decimal(price),
+                observed_on=on,
+            )
+    return len(parcels.CARRIERS)
+
+
+def _carrier_refs(county: County) -> list[CarrierRef]:
+    """The demo carriers in `parcels.CARRIERS` order, with their tariffs in fen per direction and year."""
+    from xiangcun.core.money import to_fen
+    from xiangcun.logistics.models import Carrier, Tariff
+
+    by_name = {c.name: c for c in Carrier.objects.filter(county=county)}
+    refs = []
+    for plan_carrier in parcels.CARRIERS:
+        carrier = by_name[plan_carrier.name]
+        tariffs = {
+            (t.direction, t.valid_from.year): (to_fen(t.first_price), to_fen(t.extra_price_per_kg))
+            for t in Tariff.objects.filter(carrier=carrier)
+        }
+        refs.append(CarrierRef(carrier.pk, plan_carrier.waybill_prefix, plan_carrier.share, tariffs))
+    return refs
+
+
+def _parcel_stations(
+    county: County, plan: DemoPlan, stations: list[OpsStation], terminals: dict[int, str]
+) -> dict[int, ParcelStation]:
+    """What each station's courier needs: the center serving it and the warehouse (the rules of
+    `logistics.services.serving_center` / `county_warehouse`, which book real parcels), the carriers at
+    that center from when."""
+    from xiangcun.logistics.models import Carrier, CarrierPresence
+
+    warehouse = logistics_services.county_warehouse(county)
+    opened = {
+        f.code: next(at for status, at in f.history if status == "operating").astimezone(draws.TZ).date()
+        for f in plan.facilities
+    }
+    index = {c.name: i for i, c in enumerate(parcels.CARRIERS)}
+    names = dict(Carrier.objects.filter(county=county).values_list("pk", "name"))
+    presences = defaultdict(list)
+    for p in CarrierPresence.objects.filter(county=county).order_by("facility_id", "since", "carrier_id"):
+        presences[p.facility_id].append((index[names[p.carrier_id]], p.since))
+    out = {}
+    objects = Station.objects.filter(county=county).select_related("township")
+    by_id = {s.pk: s for s in objects}
+    for st in stations:
+        station = by_id[st.id]
+        center = logistics_services.serving_center(station)
+        out[st.id] = ParcelStation(
+            station_id=st.id,
+            code=st.code,
+            index=st.index,
+            township_code=station.township.code,
+            center_id=center.pk,
+            center_code=center.code,
+            center_opens=opened[center.code],
+            warehouse_id=warehouse.pk,
+            warehouse_code=warehouse.code,
+            carriers=tuple(presences[center.pk]),
+            device=terminals.get(st.id) or f"PHONE-{st.code}",
+            manager_id=st.actor_id,
+        )
+    return out
 
 
 def _rows(messages: Iterator[tuple], what: str, progress, done: dict) -> Iterator[tuple]:

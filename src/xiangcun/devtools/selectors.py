@@ -3,11 +3,13 @@
 import hashlib
 import json
 
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from xiangcun.accounts.models import User
 from xiangcun.households.models import Household
+from xiangcun.logistics.models import Carrier, CarrierPresence, PriceBenchmark, Scan, Shipment, Tariff
 from xiangcun.network.models import Facility, StaffMember, Station, StatusChange
 from xiangcun.regions.models import County, Township, Village
 from xiangcun.reporting.models import StationMonth, StationMonthOnline
@@ -118,8 +120,9 @@ def demo_digest() -> str:
 
 def operations_digest() -> str:
     """SHA-256 over what the operations simulator decided for the demo county, through its rollups
-    (ledger totals per station, month and kind; online seconds per station and month) and the smaller
-    tables in full. Row ids and recording times are left out: reloading a seed gives the same digest."""
+    (ledger totals per station, month and kind; online seconds per station and month), the parcels per
+    station, carrier, direction and status, the scans per kind and device, and the smaller tables in
+    full. Row ids and recording times are left out: reloading a seed gives the same digest."""
     county = County.objects.get(is_demo=True)
     data = {
         "ledger": list(
@@ -173,6 +176,49 @@ def operations_digest() -> str:
         ),
         "terminals": list(
             Terminal.objects.filter(county=county).order_by("serial").values_list("station__code", "serial")
+        ),
+        "carriers": list(
+            Carrier.objects.filter(county=county)
+            .order_by("name")
+            .values_list("name", "kind", "funded", "funded_route", "contact_name", "contact_phone")
+        ),
+        "presences": list(
+            CarrierPresence.objects.filter(county=county)
+            .order_by("carrier__name", "facility__code", "since")
+            .values_list("carrier__name", "facility__code", "since", "until")
+        ),
+        "tariffs": list(
+            Tariff.objects.filter(county=county)
+            .order_by("carrier__name", "direction", "valid_from")
+            .values_list("carrier__name", "direction", "first_weight_kg", "first_price", "extra_price_per_kg")
+        ),
+        "benchmarks": list(
+            PriceBenchmark.objects.filter(county=county)
+            .order_by("source", "weight_kg", "observed_on")
+            .values_list("source", "weight_kg", "price", "observed_on")
+        ),
+        # per station, carrier, direction and status: how many parcels, their cost, weight and times
+        "parcels": list(
+            Shipment.objects.filter(county=county)
+            .values_list("station__code", "carrier__name", "direction", "status")
+            .annotate(
+                n=Count("id"),
+                cost=Sum("cost"),
+                weight=Sum("weight_kg"),
+                value=Sum("declared_value"),
+                cold=Count("id", filter=Q(cold_chain=True)),
+                first=Min("booked_at"),
+                last=Max("booked_at"),
+                arrived=Max("arrived_at"),
+                waybill=Max("waybill_no"),
+            )
+            .order_by("station__code", "carrier__name", "direction", "status")
+        ),
+        "scans": list(
+            Scan.objects.filter(county=county)
+            .values_list("kind", "device")
+            .annotate(n=Count("id"), first=Min("at"), last=Max("at"))
+            .order_by("kind", "device")
         ),
     }
     payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)

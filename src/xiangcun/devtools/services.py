@@ -19,6 +19,7 @@ from xiangcun.accounts.models import User
 from xiangcun.accounts.services import user_create
 from xiangcun.core.errors import ApplicationError
 from xiangcun.households.models import Household
+from xiangcun.logistics.models import Carrier, Leg, Scan, Shipment
 from xiangcun.network import services as network_services
 from xiangcun.network.checks import is_compliant
 from xiangcun.network.models import Facility, StaffMember, Station
@@ -175,9 +176,11 @@ def demo_delete() -> None:
             % {"names": ", ".join(blockers)},
             code="demo_delete_blocked",
         )
+    for county in County.objects.filter(is_demo=True):
+        # before the users: the ORM would otherwise null every scan's and entry's actor row by row
+        _delete_operations(county)
     User.objects.filter(is_demo=True).delete()
     for county in County.objects.filter(is_demo=True):
-        _delete_operations(county)
         try:
             # Townships and villages are PROTECTed against deletion while referenced, so the
             # referencing rows go first.
@@ -194,9 +197,13 @@ def demo_delete() -> None:
 
 def _delete_operations(county: County) -> None:
     """Delete the county's operations first: the big tables with one DELETE each (the ORM would load
-    every row to cascade), then the rows that protect stations, villages and households."""
+    every row to cascade; scans and legs before their parcels, parcels before the ledger entries they
+    carry, which they protect), then the rows that protect stations, villages and households."""
     qn = connection.ops.quote_name
     big = (
+        Scan,
+        Leg,
+        Shipment,
         TransactionEvent,
         Transaction,
         OnlineSpan,
@@ -210,7 +217,16 @@ def _delete_operations(county: County) -> None:
         for model in big:
             # Only a table name from the models is formatted in; the county id is a parameter.
             cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE county_id = %s", [county.pk])  # noqa: S608
-    for model in (DailyReconciliation, StationCharge, Terminal, ServiceCompany, StaffMember, Household):
+    # carriers take their presence, tariffs and accounts with them; price benchmarks go with the county
+    for model in (
+        Carrier,
+        DailyReconciliation,
+        StationCharge,
+        Terminal,
+        ServiceCompany,
+        StaffMember,
+        Household,
+    ):
         model.objects.filter(county=county).delete()
 
 

@@ -3,6 +3,7 @@ distributions, working-hours moments, simulated people. Pure; randomness only fr
 
 import math
 import random
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -65,3 +66,17 @@ def area(x: float) -> Decimal:
 def person(rng: random.Random) -> str:
     given = "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2))))
     return rng.choice(SURNAMES) + given
+
+
+_UTC_DAYS: dict[int, str] = {}
+
+
+def utc_text(epoch: int) -> str:
+    """'YYYY-MM-DD HH:MM:SS' of an epoch in UTC (the day part cached: this runs millions of times)."""
+    days, s = divmod(epoch, 86400)
+    prefix = _UTC_DAYS.get(days)
+    if prefix is None:
+        prefix = _UTC_DAYS[days] = time.strftime("%Y-%m-%d ", time.gmtime(days * 86400))
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return f"{prefix}{h:02d}:{m:02d}:{s:02d}"

@@ -9,7 +9,6 @@ the rollups hold, and the per-day totals of the reconciled kinds.
 
 import calendar as cal
 import math
-import time as timemod
 from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +18,11 @@ from xiangcun.stations.choices import VOID_STATUSES, TxStatus
 
 from . import catalog, draws
 from .calendar import BILL, CASH, IC, KINDS, LIFE, PP, PS, operating_days, season
+from .draws import utc_text as _utc_text
+from .parcels import StationCourier
 
 LEDGER_COLUMNS = (
+    "id",
     "county_id",
     "station_id",
     "uuid",
@@ -139,20 +141,6 @@ def poisson(rng, lam: float) -> int:
     return k
 
 
-_UTC_DAYS: dict[int, str] = {}
-
-
-def _utc_text(epoch: int) -> str:
-    """'YYYY-MM-DD HH:MM:SS' of an epoch in UTC (the day part cached: this runs a million times)."""
-    days, s = divmod(epoch, DAY)
-    prefix = _UTC_DAYS.get(days)
-    if prefix is None:
-        prefix = _UTC_DAYS[days] = timemod.strftime("%Y-%m-%d ", timemod.gmtime(days * DAY))
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    return f"{prefix}{h:02d}:{m:02d}:{s:02d}"
-
-
 def _midnight_epoch(day: date) -> int:
     """Epoch seconds of local (Beijing) midnight starting `day`."""
     return cal.timegm((day.year, day.month, day.day, 0, 0, 0)) - BEIJING
@@ -196,12 +184,15 @@ def station_ledger(
     days_calendar: Calendar,
     totals: LedgerTotals,
     *,
+    courier: StationCourier,
     county_id: int,
     scale: float = 1.0,
     reconcile_from: date | None = None,
     tz_suffix: str = "",
 ) -> Iterator[tuple]:
-    """The station's ledger rows over the calendar's period (see module doc)."""
+    """The station's ledger rows over the calendar's period (see module doc). Each row's id is the next
+    of `courier.ids`; the proxy purchases take their delivery from the courier's logistics model, and
+    every shipped proxy purchase and sale gets its parcel from the courier (`courier.drain()`)."""
     rng = draws.for_step(seed, f"ledger:{st.code}")
     tier, mult = tier_of(seed, st.code)
     totals.tiers[st.code] = tier
@@ -219,7 +210,8 @@ def station_ledger(
     midnights = {d: _midnight_epoch(d) for d in days}
     span_s = close_s - open_s
     random = rng.random
-    makers = _makers(rng, end_epoch)
+    makers, parcel = _makers(rng, end_epoch, courier)
+    ids = courier.ids
     source, actor_id, station_id = "demo", st.actor_id, st.id
     by_month: dict[tuple[int, int], list[date]] = {}
     for d in days:
@@ -267,7 +259,12 @@ def station_ledger(
                     r[1] += amount
                 uuid = f"{(rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
                 text = _utc_text(at) + tz_suffix
+                ids.transaction += 1
+                if parcel:
+                    record, values = parcel.pop()
+                    record(ids.transaction, **values)
                 yield (
+                    ids.transaction,
                     county_id,
                     station_id,
                     uuid,
@@ -297,16 +294,60 @@ def station_ledger(
 # Per kind, the path of statuses an entry walks (each step: status, (min, max) days after the previous
 # one). A step after the end of the period has not happened yet: the entry stays in progress.
 PATHS = {
-    PP: ((TxStatus.SHIPPED, (0.1, 2)), (TxStatus.ARRIVED, (1.5, 5)), (TxStatus.PICKED_UP, (0.05, 3))),
     PS: ((TxStatus.SOLD, (0.2, 10)), (TxStatus.SHIPPED, (0.2, 2)), (TxStatus.SETTLED, (5, 12))),
     IC: ((TxStatus.APPROVED, (3, 25)),),
 }
 
 
-def _walk(rng, kind: str, at: int, end_epoch: int, void: str | None):
+# A proxy purchase: shipped 0.1–2 days after it was placed, arrived when the courier's logistics model
+# delivers it at the station, picked up 0.05–3 days later, returned 1–7 days after the pickup.
+SHIPPED_DAYS, PICKUP_DAYS, RETURN_DAYS = (0.1, 2), (0.05, 3), (1, 7)
+
+
+def _walk_purchase(rng, at: int, end_epoch: int, void: str | None, courier: StationCourier):
+    """A proxy purchase's statuses from `at`, like `_walk`: (status or None, epoch of the last change or
+    None, the parcel's moments or None when it never shipped). The ledger's generator draws the same
+    numbers as for the other kinds' steps; the uniform of the arrival step places the station on the
+    courier's village run."""
+    if void == "cancelled":
+        t = at + int((0.05 + 0.95 * rng.random()) * DAY)
+        return (TxStatus.CANCELLED, t, None) if t < end_epoch else (None, None, None)
+    lo, hi = SHIPPED_DAYS
+    shipped = at + int((lo + (hi - lo) * rng.random()) * DAY)
+    if shipped >= end_epoch:
+        return None, None, None
+    timeline = courier.downstream(shipped, rng.random())
+    arrived = timeline[-1]
+    moments = {"shipped": shipped, "timeline": timeline, "picked": None, "returned": None}
+    if arrived >= end_epoch:
+        return TxStatus.SHIPPED, shipped, moments
+    lo, hi = PICKUP_DAYS
+    picked = arrived + int((lo + (hi - lo) * rng.random()) * DAY)
+    if picked >= end_epoch:
+        return TxStatus.ARRIVED, arrived, moments
+    moments["picked"] = picked
+    if void == "returned":
+        lo, hi = RETURN_DAYS
+        t = picked + int((lo + (hi - lo) * rng.random()) * DAY)
+        if t < end_epoch:
+            moments["returned"] = t
+            return TxStatus.RETURNED, t, moments
+    return TxStatus.PICKED_UP, picked, moments
+
+
+def _walk(
+    rng,
+    kind: str,
+    at: int,
+    end_epoch: int,
+    void: str | None,
+    steps: list | None = None,
+    shipping: Callable[[int], int] | None = None,
+):
     """Walk the kind's path from `at` (epoch seconds) to a final status; a step after `end_epoch` has
     not happened yet, so the entry stays in progress. Returns (status or None for the initial one,
-    epoch of the last change or None)."""
+    epoch of the last change or None); every step taken is appended to `steps` as (status, epoch).
+    `shipping` moves the moment of a "shipped" step (the carrier collects only when it works)."""
     if void == "cancelled":
         # a purchase is cancelled before it ships, a listing withdrawn unsold
         days = 0.05 + 0.95 * rng.random() if kind == PP else 1 + 14 * rng.random()
@@ -315,23 +356,27 @@ def _walk(rng, kind: str, at: int, end_epoch: int, void: str | None):
     status, changed, t = None, None, at
     for step, (lo, hi) in PATHS[kind]:
         t += int((lo + (hi - lo) * rng.random()) * DAY)
+        if shipping is not None and step == TxStatus.SHIPPED:
+            t = shipping(t)
         if t >= end_epoch:
             return status, changed
         if void == "declined":
             return TxStatus.DECLINED, t
         if void == "returned" and step == TxStatus.SETTLED:
+            if steps is not None:
+                steps.append((TxStatus.RETURNED, t))
             return TxStatus.RETURNED, t  # the buyer sent the goods back
         status, changed = step, t
-    if void == "returned" and kind == PP:
-        t += int((1 + 6 * rng.random()) * DAY)
-        if t < end_epoch:
-            return TxStatus.RETURNED, t
+        if steps is not None:
+            steps.append((step, t))
     return status, changed
 
 
-def _makers(rng, end_epoch: int) -> dict[str, Callable]:
+def _makers(rng, end_epoch: int, courier: StationCourier) -> tuple[dict[str, Callable], list]:
     """Per kind, a function (day, epoch, household id) → the entry's fields (amounts in fen; the
-    status reached by `end_epoch` and the epoch of its last change)."""
+    status reached by `end_epoch` and the epoch of its last change). A shipped proxy purchase or sale
+    leaves (courier method, its values) in the returned list, to be recorded with the entry's id."""
+    parcel: list = []
     random = rng.random
     lognorm = rng.lognormvariate
 
@@ -375,8 +420,10 @@ def _makers(rng, end_epoch: int) -> dict[str, Callable]:
         items = f'[{{"name": "{name}", "qty": {qty}, "price": "{unit // 100}.{unit % 100:02d}"}}]'
         market = one(pmarkets)
         order_no = f"{d.year % 100:02d}{d.month:02d}{d.day:02d}{rng.getrandbits(40):013d}"
-        status, changed = _walk(rng, PP, at, end_epoch, void_of(PP))
+        status, changed, moments = _walk_purchase(rng, at, end_epoch, void_of(PP), courier)
         status = status or TxStatus.PLACED
+        if moments is not None:
+            parcel.append((courier.purchase, {"name": name, "qty": qty, "amount": amount, **moments}))
         return (amount, fee, name, items, market, order_no, one(pays[PP][d.year]), "", "", status, changed)
 
     def ps(d, at, household_id):
@@ -388,8 +435,13 @@ def _makers(rng, end_epoch: int) -> dict[str, Callable]:
         items = f'[{{"name": "{name}", "qty": {qty}, "price": "{unit // 100}.{unit % 100:02d}"}}]'
         market = one(smarkets)
         order_no = f"S{d.year % 100:02d}{d.month:02d}{d.day:02d}{rng.getrandbits(32):010d}"
-        status, changed = _walk(rng, PS, at, end_epoch, void_of(PS))
+        steps: list = []
+        status, changed = _walk(rng, PS, at, end_epoch, void_of(PS), steps, courier.collect)
         status = status or TxStatus.LISTED
+        moments = dict(steps)
+        if TxStatus.SHIPPED in moments:
+            values = {"name": name, "qty": qty, "amount": amount, "shipped": moments[TxStatus.SHIPPED]}
+            parcel.append((courier.sale, {**values, "returned": moments.get(TxStatus.RETURNED)}))
         return (amount, fee, name, items, market, order_no, one(pays[PS][d.year]), "", "", status, changed)
 
     def bill(d, at, household_id):
@@ -445,4 +497,4 @@ def _makers(rng, end_epoch: int) -> dict[str, Callable]:
                 return TxStatus.REVERSED, t
         return TxStatus.COMPLETED, None
 
-    return {PP: pp, PS: ps, BILL: bill, CASH: cash, IC: referral, LIFE: life}
+    return {PP: pp, PS: ps, BILL: bill, CASH: cash, IC: referral, LIFE: life}, parcel

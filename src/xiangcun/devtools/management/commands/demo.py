@@ -154,6 +154,7 @@ class Command(BaseCommand):
                     "recon": ops.reconciliations,
                 }
             )
+            lines.append(_parcels_line(ops))
         lines.append(_("Demo users:"))
         for user in summary.users:
             role = user.get_role_display() if user.role else _("Superuser")
@@ -163,3 +164,33 @@ class Command(BaseCommand):
         else:
             lines.append(_("Demo passwords are shown on the login page in demo mode (XIANGCUN_DEMO_MODE=1)."))
         return "\n".join(lines)
+
+
+def _parcels_line(ops) -> str:
+    """Parcels per year: how many, the late share of the delivered downstream ones, the cost per parcel."""
+    from xiangcun.core.money import from_fen
+
+    years = []
+    for year in sorted({y for y, _d in ops.parcels.years}):
+        down = ops.parcels.years.get((year, "downstream"), [0, 0, 0, 0])
+        up = ops.parcels.years.get((year, "upstream"), [0, 0, 0, 0])
+        years.append(
+            _(
+                "%(year)s: %(down)s downstream (%(late).1f %% of the delivered late, %(cost)s yuan per parcel), "
+                "%(up)s upstream"
+            )
+            % {
+                "year": year,
+                "down": down[0],
+                "late": 100 * down[3] / down[2] if down[2] else 0,
+                "cost": from_fen(round(down[1] / down[0])) if down[0] else 0,
+                "up": up[0],
+            }
+        )
+    return _("  %(n)s parcels of %(carriers)s carriers (%(years)s), %(legs)s legs, %(scans)s scans") % {
+        "n": ops.shipments,
+        "carriers": ops.carriers,
+        "years": "; ".join(years),
+        "legs": ops.legs,
+        "scans": ops.scans,
+    }
