@@ -32,6 +32,7 @@ from xiangcun.core.money import from_fen
 from xiangcun.households.models import Household
 from xiangcun.logistics import services as logistics_services
 from xiangcun.logistics.models import Leg, Scan, Shipment
+from xiangcun.logistics.rollups import delivery_rollup_rebuild
 from xiangcun.network.models import Facility, StaffMember, Station
 from xiangcun.regions.models import County
 from xiangcun.reporting.models import StationDayOnline, StationMonthOnline
@@ -160,6 +161,7 @@ def operations_load(
     summary.spans = uptime.spans
     _online_rollups(county, stations, uptime)
     summary.reconciliations = _reconciliations(admin, county, seed, totals)
+    delivery_rollup_rebuild(county=county)
     progress.advance()
     audit_record(
         actor=admin,
@@ -403,7 +405,7 @@ def _drop_indexes(cursor, tables: list[str]) -> list[str]:
     statements that create them again. Building an index once over millions of sorted keys is several
     times cheaper than updating it row by row; a unique index refuses duplicates when it is created
     again, and the transaction makes the drop invisible to other connections and undoes it on failure."""
-    marks = ", ".join("?" * len(tables))
+    marks = ", ".join(["%s"] * len(tables))
     cursor.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
         f"AND tbl_name IN ({marks}) ORDER BY name",

@@ -27,9 +27,9 @@ LAYOUT_MADE_AT = datetime(2017, 10, 26, 10, 0, tzinfo=TZ)
 LAYOUT_CENTERS = 5  # the work plan's number of township delivery centers
 # The demo's last full delivery week (Monday to Saturday, the default delivery weekdays).
 ROUTE_WEEK = tuple(date(2018, 12, 24) + timedelta(days=d) for d in range(6))
-# Per center and day: the demo county's centers serve 31–150 stations; 0.3 s keeps a week of five
-# centers' routes to ~10 s of loading, within ~3 % of ten times longer runs (docs/planning.md).
-ROUTE_TIME_LIMIT_S = 0.3
+# Per center and day: the demo county's centers serve 31–150 stations; 0.2 s keeps a week of five
+# centers' routes to a few seconds of loading, within ~3 % of ten times longer runs (docs/planning.md).
+ROUTE_TIME_LIMIT_S = 0.2
 
 
 @dataclass

@@ -19,11 +19,12 @@ from xiangcun.accounts.models import User
 from xiangcun.accounts.services import user_create
 from xiangcun.core.errors import ApplicationError
 from xiangcun.households.models import Household
-from xiangcun.logistics.models import Carrier, Leg, Scan, Shipment
+from xiangcun.logistics.models import Carrier, DeliveryMonth, Leg, Scan, Shipment
 from xiangcun.network import services as network_services
 from xiangcun.network.checks import is_compliant
 from xiangcun.network.models import Facility, StaffMember, Station
 from xiangcun.network.selectors import station_compliance
+from xiangcun.planning.models import Plan
 from xiangcun.regions.choices import FactSource
 from xiangcun.regions.models import County, Township, Village
 from xiangcun.regions.services import county_load_divisions, township_update, village_update
@@ -45,6 +46,7 @@ from xiangcun.stations.models import (
 )
 
 from .operations import OperationsSummary, operations_load
+from .plans import PlansSummary, plans_load
 from .selectors import non_demo_data
 from .simulation import CountyInput, DemoPlan, SitePlan, TownshipInput, VillageInput, simulate
 from .users import (
@@ -84,6 +86,7 @@ class DemoSummary:
     plan: DemoPlan
     users: list[User] = field(default_factory=list)
     operations: OperationsSummary | None = None
+    plans: PlansSummary | None = None
 
 
 def county_input(county: County) -> CountyInput:
@@ -155,12 +158,17 @@ def demo_load(
         _load_stations(admin, county, plan, progress)
         users = _load_users(admin, county, plan, progress)
         operations = operations_load(admin=admin, county=county, plan=plan, progress=progress, scale=scale)
+        progress.start("plans", 1)
+        plans = plans_load(admin=admin, county=county)
+        progress.advance()
         # One password hash for all demo users (a deliberately slow hash takes ~0.5 s each; the
         # password is public anyway), set once they all exist.
         User.objects.filter(pk__in=[admin.pk, *(u.pk for u in users)]).update(
             password=make_password(DEMO_PASSWORD)
         )
-    return DemoSummary(county=county, seed=seed, plan=plan, users=[admin, *users], operations=operations)
+    return DemoSummary(
+        county=county, seed=seed, plan=plan, users=[admin, *users], operations=operations, plans=plans
+    )
 
 
 @transaction.atomic
@@ -201,6 +209,7 @@ def _delete_operations(county: County) -> None:
     carry, which they protect), then the rows that protect stations, villages and households."""
     qn = connection.ops.quote_name
     big = (
+        DeliveryMonth,
         Scan,
         Leg,
         Shipment,
@@ -217,8 +226,10 @@ def _delete_operations(county: County) -> None:
         for model in big:
             # Only a table name from the models is formatted in; the county id is a parameter.
             cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE county_id = %s", [county.pk])  # noqa: S608
-    # carriers take their presence, tariffs and accounts with them; price benchmarks go with the county
+    # carriers take their presence, tariffs and accounts with them; price benchmarks go with the county;
+    # plans before the centers they PROTECT
     for model in (
+        Plan,
         Carrier,
         DailyReconciliation,
         StationCharge,

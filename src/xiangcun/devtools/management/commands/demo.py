@@ -155,6 +155,14 @@ class Command(BaseCommand):
                 }
             )
             lines.append(_parcels_line(ops))
+        plans = summary.plans
+        if plans is not None:
+            lines.append(
+                _(
+                    "  plans: a layout of township centers, %(schedules)s visit schedules, %(routes)s daily route plans"
+                )
+                % {"schedules": plans.schedules, "routes": plans.routes}
+            )
         lines.append(_("Demo users:"))
         for user in summary.users:
             role = user.get_role_display() if user.role else _("Superuser")
