@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, DateField, Func
 
 _handles: dict[str, int] = {}
 # flock excludes other processes; threads of one process share the descriptor, so they also queue here.
@@ -76,4 +76,21 @@ class EpochSeconds(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class BeijingMonth(Func):
+    """The first day of the Beijing-time (UTC+8, no daylight saving since 1991) month of a datetime
+    column, computed natively: what `TruncMonth(column, tzinfo=Asia/Shanghai)` gives, without Django's
+    per-row Python function on SQLite (a rollup rebuild over half a million parcels spent most of its
+    time there). NULL stays NULL."""
+
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "date(%(expressions)s, '+8 hours', 'start of month')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "CAST(date_trunc('month', %(expressions)s AT TIME ZONE 'Asia/Shanghai') AS date)"
         return self.as_sql(compiler, connection, template=template, **extra_context)

@@ -24,8 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
+
+from xiangcun.core.db import BeijingMonth
 
 from .choices import Direction, ShipmentStatus
 from .models import DeliveryMonth, Shipment
@@ -213,8 +214,8 @@ def _aggregate_county(county_id: int) -> dict[Key, dict]:
         Shipment.objects.filter(county_id=county_id)
         .order_by()
         .annotate(
-            booked_month=TruncMonth("booked_at", tzinfo=TZ, output_field=DateField()),
-            arrived_month=TruncMonth("arrived_at", tzinfo=TZ, output_field=DateField()),
+            booked_month=BeijingMonth("booked_at"),
+            arrived_month=BeijingMonth("arrived_at"),
         )
         .values(
             "booked_month", "arrived_month", "carrier_id", "center_id", "station__township_id", "direction"

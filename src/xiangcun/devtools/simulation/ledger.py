@@ -19,7 +19,7 @@ from xiangcun.stations.choices import VOID_STATUSES, TxStatus
 from . import catalog, draws
 from .calendar import BILL, CASH, IC, KINDS, LIFE, PP, PS, operating_days, season
 from .draws import utc_text as _utc_text
-from .parcels import StationCourier
+from .parcels import StationCourier, ordered_uuid
 
 LEDGER_COLUMNS = (
     "id",
@@ -70,8 +70,6 @@ VOID = {
 }
 DAY = 86400
 BEIJING = 8 * 3600
-_V4_CLEAR = ~((0xF << 76) | (0x3 << 62))
-_V4_SET = (0x4 << 76) | (0x2 << 62)
 
 
 @dataclass(frozen=True)
@@ -257,9 +255,10 @@ def station_ledger(
                     r = totals.reconciled.setdefault((station_id, d, kind), [0, 0])
                     r[0] += 1
                     r[1] += amount
-                uuid = f"{(rng.getrandbits(128) & _V4_CLEAR) | _V4_SET:032x}"
+                drawn = rng.getrandbits(128)
                 text = _utc_text(at) + tz_suffix
                 ids.transaction += 1
+                uuid = ordered_uuid(ids.transaction, drawn)
                 if parcel:
                     record, values = parcel.pop()
                     record(ids.transaction, **values)
