@@ -4,6 +4,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -194,6 +195,13 @@ def test_route_plan_visits_the_scheduled_stations_and_the_urgent_ones(rw, bureau
     deferred = {d["code"] for d in routes.inputs["deferred"]}
     assert deferred == {c for c in days if c not in visited}
     assert routes.inputs["schedule_plan"] == plan.pk
+    # The page lists the stations left for a later day with their parcels and next visit.
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(bureau)
+    html = page.get(f"/planning/{routes.pk}/").content.decode()
+    assert routes.inputs["deferred"]
+    for d in routes.inputs["deferred"]:
+        assert f"{d['name']}: 1 parcel, next visit {d['next_visit']}" in html
     everything = services.route_plan_create(
         actor=bureau, center=rw.center, service_date=DAY, use_schedule=False
     )
