@@ -11,7 +11,7 @@ from xiangcun.core.sheets import INT, PLAIN, TEXT, Col, export_filename, table_w
 from . import selectors
 from .choices import PlanKind
 
-__all__ = ["XLSX_CONTENT_TYPE", "plan_workbook", "route_workbook", "schedule_workbook"]
+__all__ = ["XLSX_CONTENT_TYPE", "plan_export", "plan_workbook", "route_workbook", "schedule_workbook"]
 
 
 def _km(metres):
@@ -90,9 +90,23 @@ def plan_workbook(plan) -> ExportFile:
         Col(header, TEXT if i in code_columns else PLAIN, width)
         for i, (header, width) in enumerate(zip(headers, WIDTHS, strict=True))
     ]
-    content = table_workbook(
+    return _plan_file(
+        plan,
         title=f"{plan.county.name} · {plan.name} · {plan.get_kind_display()}",
         sheet_name=_("Plan"),
+        columns=columns,
+        rows=rows,
+        slug="plan",
+        day=timezone.localdate(),
+    )
+
+
+def _plan_file(plan, *, title: str, sheet_name: str, columns, rows, slug: str, day) -> ExportFile:
+    """One plan's table as a workbook (properties name the plan, county and kind) and its file names:
+    county, plan name and `day` for people; county code, `slug`, plan id and day in ASCII."""
+    content = table_workbook(
+        title=title,
+        sheet_name=sheet_name,
         columns=columns,
         rows=rows,
         properties={
@@ -101,12 +115,22 @@ def plan_workbook(plan) -> ExportFile:
             "xiangcun.kind": plan.kind,
         },
     )
-    day = timezone.localdate().strftime("%Y%m%d")
+    stamp = day.strftime("%Y%m%d")
     return ExportFile(
         content=content,
-        filename=export_filename(plan.county.name, plan.name, day),
-        ascii_filename=export_filename(plan.county.code, "plan", str(plan.pk), day),
+        filename=export_filename(plan.county.name, plan.name, stamp),
+        ascii_filename=export_filename(plan.county.code, slug, str(plan.pk), stamp),
     )
+
+
+def plan_export(plan, *, user) -> ExportFile:
+    """The workbook of any plan: the driver's sheet of a route plan, the grid of a visit schedule, the
+    village table of a layout or siting plan."""
+    if plan.kind == PlanKind.ROUTES:
+        return route_workbook(plan, user=user)
+    if plan.kind == PlanKind.SCHEDULE:
+        return schedule_workbook(plan)
+    return plan_workbook(plan)
 
 
 # --- route plans: the driver's sheet -----------------------------------------------------------------
@@ -194,22 +218,14 @@ def route_workbook(plan, *, user) -> ExportFile:
                 ]
             )
     sheet_title = _("Driver's sheet")
-    content = table_workbook(
+    return _plan_file(
+        plan,
         title=f"{plan.county.name} · {plan.name} · {sheet_title}",
-        sheet_name=_("Driver's sheet"),
+        sheet_name=sheet_title,
         columns=columns,
         rows=rows,
-        properties={
-            "xiangcun.plan": plan.pk,
-            "xiangcun.county": plan.county.code,
-            "xiangcun.kind": plan.kind,
-        },
-    )
-    day = plan.service_date.strftime("%Y%m%d")
-    return ExportFile(
-        content=content,
-        filename=export_filename(plan.county.name, plan.name, day),
-        ascii_filename=export_filename(plan.county.code, "routes", str(plan.pk), day),
+        slug="routes",
+        day=plan.service_date,
     )
 
 
@@ -235,7 +251,8 @@ def schedule_workbook(plan) -> ExportFile:
         Col(_("Visits a week"), INT, 8),
         *[Col(name, PLAIN, 8) for _d, name in columns_days],
     ]
-    content = table_workbook(
+    return _plan_file(
+        plan,
         title=f"{plan.county.name} · {plan.name}",
         sheet_name=_("Visit schedule"),
         columns=columns,
@@ -249,15 +266,6 @@ def schedule_workbook(plan) -> ExportFile:
             ]
             for r in rows
         ),
-        properties={
-            "xiangcun.plan": plan.pk,
-            "xiangcun.county": plan.county.code,
-            "xiangcun.kind": plan.kind,
-        },
-    )
-    day = timezone.localdate().strftime("%Y%m%d")
-    return ExportFile(
-        content=content,
-        filename=export_filename(plan.county.name, plan.name, day),
-        ascii_filename=export_filename(plan.county.code, "schedule", str(plan.pk), day),
+        slug="schedule",
+        day=timezone.localdate(),
     )

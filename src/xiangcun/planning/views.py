@@ -155,12 +155,7 @@ def plan_detail(request, pk: int):
 @login_required
 def plan_export(request, pk: int):
     plan = _plan_or_404(request, pk)
-    if plan.kind == PlanKind.ROUTES:
-        export = exports.route_workbook(plan, user=request.user)
-    elif plan.kind == PlanKind.SCHEDULE:
-        export = exports.schedule_workbook(plan)
-    else:
-        export = exports.plan_workbook(plan)
+    export = exports.plan_export(plan, user=request.user)
     response = HttpResponse(export.content, content_type=exports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = export.content_disposition
     return response

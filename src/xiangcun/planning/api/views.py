@@ -149,12 +149,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["get"], filter_backends=[])
     def export(self, request, pk=None):
         plan = self.get_object()
-        if plan.kind == PlanKind.ROUTES:
-            export = exports.route_workbook(plan, user=request.user)
-        elif plan.kind == PlanKind.SCHEDULE:
-            export = exports.schedule_workbook(plan)
-        else:
-            export = exports.plan_workbook(plan)
+        export = exports.plan_export(plan, user=request.user)
         response = HttpResponse(export.content, content_type=exports.XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = export.content_disposition
         return response
